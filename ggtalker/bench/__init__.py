@@ -1,0 +1,1 @@
+"""The evaluation harness: methods, suites, metrics, records and leaderboards."""

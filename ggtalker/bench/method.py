@@ -1,0 +1,84 @@
+"""The method interface: prepare on an identity's clips, then generate frames for driving audio."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ggtalker.core.clip import Cameras, Clip
+
+
+@dataclass
+class DriveRequest:
+    """Everything a method may use to generate one case.
+
+    Attributes:
+        case_id: the case's name (for logs).
+        audio: ``(S,)`` float32 mono at 16 kHz.
+        fps: output frame rate.
+        cameras: the N target cameras; N is the number of frames to produce.
+        width, height: output size in pixels.
+        controls: explicit per-frame controls the suite gives, e.g. ``{"pose": (N, 6), "blink": (N, 2)}``.
+        oracle: the full target clip, handed only to methods with ``oracle = True`` (reference bounds).
+    """
+
+    case_id: str
+    audio: np.ndarray
+    fps: float
+    cameras: Cameras
+    width: int
+    height: int
+    controls: dict[str, np.ndarray] = field(default_factory=dict)
+    oracle: Clip | None = None
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.cameras)
+
+
+@dataclass
+class Generation:
+    """A method's output for one case.
+
+    Attributes:
+        frames: ``(N, H, W, 3)`` uint8 RGB, or None for a parameter-only method.
+        params: predicted per-frame head parameters ``{name: (N, D)}`` where the method has them.
+        depth: ``(N, H, W)`` float32 camera-space depth where the method renders one (NaN = empty).
+    """
+
+    frames: np.ndarray | None = None
+    params: dict[str, np.ndarray] = field(default_factory=dict)
+    depth: np.ndarray | None = None
+
+
+class Method(ABC):
+    """Base class of every method. Subclasses take their config ``params`` as keyword arguments.
+
+    Registered by one YAML file in ``eval/conf/method/<name>.yaml``::
+
+        target: package.module:Class
+        params: {...}
+    """
+
+    name: str = "method"
+    #: Reference methods that read the ground truth (``ground_truth``) set this.
+    oracle: bool = False
+
+    def __init__(self, device: str = "cpu", seed: int = 0) -> None:
+        self.device = device
+        self.seed = seed
+
+    @abstractmethod
+    def prepare(self, identity: str, train: list[Clip]) -> Any:
+        """Train or adapt on an identity's clips; return the per-identity state (timed by the runner)."""
+
+    @abstractmethod
+    def generate(self, state: Any, request: DriveRequest) -> Generation:
+        """Produce the case's frames (timed by the runner)."""
+
+    def describe(self) -> dict[str, Any]:
+        """Provenance for summary.json (checkpoints, settings)."""
+        return {}

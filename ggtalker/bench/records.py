@@ -1,0 +1,148 @@
+"""Records out: per-case results (resumable), records.csv, per-frame values, summary.json, provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ggtalker import REPO_ROOT
+
+TRACKED_PACKAGES = (
+    "torch", "torchvision", "numpy", "torchmetrics", "lpips", "gsplat", "hydra-core", "moderngl",
+    "dlib-bin", "mediapipe", "transformers", "ggtalker-bench",
+)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (readers never see half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def array_hash(a: np.ndarray | None) -> str:
+    """Short content hash of an array (what was compared), '' for None."""
+    if a is None:
+        return ""
+    h = hashlib.sha1(np.ascontiguousarray(a).tobytes())
+    h.update(str((a.dtype, a.shape)).encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class MetricRecord:
+    """One value of one metric on one case."""
+
+    metric: str
+    value: float
+    status: str = "ok"  # ok | unavailable | error
+    reason: str = ""
+    higher_is_better: bool = True
+    variant: dict[str, Any] = field(default_factory=dict)
+    per_frame: list[float] | None = None
+
+
+@dataclass
+class CaseResult:
+    """Everything measured on one case; stored as ``cases/<case>.json`` so runs resume."""
+
+    case: str
+    identity: str
+    tags: dict[str, str]
+    n_frames: int
+    prepare_s: float
+    generate_s: float
+    pred_hash: str
+    gt_hash: str
+    protocol: str
+    records: list[MetricRecord]
+    frame_tags: dict[str, list[float]] = field(default_factory=dict)
+
+    def save(self, path: Path) -> None:
+        atomic_write_text(path, json.dumps(asdict(self), allow_nan=True))
+
+    @staticmethod
+    def load(path: Path) -> "CaseResult":
+        d = json.loads(path.read_text())
+        d["records"] = [MetricRecord(**r) for r in d["records"]]
+        return CaseResult(**d)
+
+
+def records_frame(results: list[CaseResult]) -> pd.DataFrame:
+    """Long table (case, metric, value, ...) of case-level values, one row per case × metric."""
+    rows = []
+    for r in results:
+        for m in r.records:
+            rows.append({
+                "case": r.case, "identity": r.identity, "metric": m.metric, "value": m.value, "status": m.status,
+                "reason": m.reason, "higher_is_better": m.higher_is_better, "protocol": r.protocol,
+                "variant": json.dumps(m.variant, sort_keys=True), "pred_hash": r.pred_hash, "gt_hash": r.gt_hash,
+                **{f"tag.{k}": v for k, v in r.tags.items()},
+            })
+    return pd.DataFrame(rows)
+
+
+def per_frame_frame(results: list[CaseResult]) -> pd.DataFrame:
+    """Long table (case, metric, frame, value, + per-frame tags such as yaw) of per-frame values."""
+    parts = []
+    for r in results:
+        for m in r.records:
+            if not m.per_frame:
+                continue
+            n = len(m.per_frame)
+            d = {"case": r.case, "metric": m.metric, "frame": np.arange(n), "value": m.per_frame}
+            for k, v in r.frame_tags.items():
+                if len(v) == n:
+                    d[k] = v
+            for k, v in r.tags.items():
+                d[f"tag.{k}"] = v
+            parts.append(pd.DataFrame(d))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def git_commit() -> str:
+    """The repository's HEAD commit (short), with ``+dirty`` when the tree has uncommitted changes."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return "unknown"
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for p in TRACKED_PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def device_name(device: str) -> str:
+    """Human-readable device, e.g. 'cpu (2 cores)' or 'cuda:NVIDIA H200'."""
+    if device.startswith("cuda"):
+        import torch
+
+        return f"cuda:{torch.cuda.get_device_name(torch.device(device))}"
+    return f"cpu ({os.cpu_count()} cores)"

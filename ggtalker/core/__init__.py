@@ -1,0 +1,1 @@
+"""Shared building blocks: the clip data model and its IO, registries, audio IO."""

@@ -1,0 +1,1 @@
+"""SynthTalk: the built-in synthetic multi-view talking-head world (procedural heads, real speech)."""
