@@ -1,0 +1,27 @@
+# Source this on the GPU machine (no internet) before any scripts/gpu/* command:
+#   source scripts/gpu/setup_env.sh
+# It installs the wheels carried in .whl/ (gsplat, hydra, moderngl, ...), unpacks the GL loader
+# debs carried in .gl/ (EGL for moderngl on NVIDIA) and the espeak-ng debs in .debs/ (speech for
+# SynthTalk) into /opt/esp, and puts the repo on PYTHONPATH. Fetch them here first with
+# scripts/gpu/fetch_carry.sh.
+set -u
+REPO=$(pwd)
+if ls .whl/*.whl >/dev/null 2>&1; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || return 1
+  export PYTHONPATH=/tmp/site:$REPO
+else
+  export PYTHONPATH=$REPO
+fi
+if ls .gl/*.deb >/dev/null 2>&1; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
+  export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+fi
+if ls .debs/*.deb >/dev/null 2>&1; then
+  mkdir -p /opt/esp; for f in .debs/*.deb; do dpkg -x "$f" /opt/esp; done
+  export LD_LIBRARY_PATH=/opt/esp/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+  export ESPEAK_DATA_PATH=/opt/esp/usr/lib/x86_64-linux-gnu/espeak-ng-data
+  export GGTALKER_ESPEAK_LIB=/opt/esp/usr/lib/x86_64-linux-gnu/libespeak-ng.so.1
+fi
+# gsplat's JIT build is cached between calls when .torch_ext/ is carried back.
+export TORCH_EXTENSIONS_DIR=$REPO/.torch_ext
+export MAX_JOBS=16 PYTHONUNBUFFERED=1 GGTALKER_CACHE=/tmp/ggcache
