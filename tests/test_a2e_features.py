@@ -1,0 +1,84 @@
+"""Audio features: shapes, frame alignment, the HF loading path and the missing-weights error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ggtalker.audio import FEATURE_HZ, LogMelEncoder, align_to_frames, build_encoder, log_mel
+from ggtalker.core.audio import SAMPLE_RATE
+
+
+def _burst(seconds: float, onset_s: float) -> np.ndarray:
+    """Silence with a 200 ms tone burst starting at ``onset_s``."""
+    a = np.zeros(int(seconds * SAMPLE_RATE), np.float32)
+    i0 = int(onset_s * SAMPLE_RATE)
+    t = np.arange(int(0.2 * SAMPLE_RATE)) / SAMPLE_RATE
+    a[i0 : i0 + len(t)] = 0.5 * np.sin(2 * np.pi * 440 * t)
+    return a
+
+
+def test_log_mel_is_50hz():
+    m = log_mel(np.zeros(SAMPLE_RATE * 2, np.float32))
+    assert m.shape == (2 * FEATURE_HZ + 1, 80)
+
+
+def test_logmel_encoder_shape_and_normalisation():
+    enc = LogMelEncoder(n_mels=40, context=1)
+    rng = np.random.default_rng(0)
+    f = enc.encode(rng.normal(0, 0.1, SAMPLE_RATE * 3).astype(np.float32), n_frames=75)
+    assert f.shape == (75, enc.dim) == (75, 2 * 40 * 3)
+    assert torch.isfinite(f).all()
+    # Per-utterance normalisation: loudness changes do not change the features.
+    a = rng.normal(0, 0.1, SAMPLE_RATE * 2).astype(np.float32) * np.linspace(0.2, 1, SAMPLE_RATE * 2, dtype=np.float32)
+    np.testing.assert_allclose(enc.encode(a, 50), enc.encode(a * 0.25, 50), atol=1e-3)
+
+
+@pytest.mark.parametrize("fps", [25.0, 30.0])
+def test_alignment_puts_the_onset_in_the_right_video_frame(fps):
+    onset = 1.0
+    enc = LogMelEncoder(n_mels=40, context=0)
+    n = int(2 * fps)
+    energy = enc.encode(_burst(2.0, onset), n, fps)[:, :40].mean(1)
+    first_loud = int(torch.nonzero(energy > energy.min() + 0.5 * (energy.max() - energy.min()))[0])
+    assert abs(first_loud - onset * fps) <= 1
+
+
+def test_align_at_25fps_takes_the_two_covering_frames():
+    feats = torch.arange(20, dtype=torch.float32)[:, None]  # 50 Hz frame j has value j
+    out = align_to_frames(feats, n_frames=10, fps=25.0)
+    np.testing.assert_allclose(out.numpy(), np.arange(20).reshape(10, 2))
+
+
+def test_align_pads_short_audio_with_the_edge_frame():
+    out = align_to_frames(torch.ones(3, 4), n_frames=5, fps=25.0)
+    assert out.shape == (5, 8) and torch.all(out == 1)
+
+
+@pytest.mark.parametrize("kind", ["wav2vec2", "hubert"])
+def test_hf_encoder_loads_a_saved_tiny_model(tmp_path, kind):
+    from transformers import HubertConfig, HubertModel, Wav2Vec2Config, Wav2Vec2Model
+
+    torch.manual_seed(0)
+    cfg_cls, model_cls = (Wav2Vec2Config, Wav2Vec2Model) if kind == "wav2vec2" else (HubertConfig, HubertModel)
+    # The real conv front-end (stride 320 = 50 Hz) with a tiny transformer: the same format as the real files.
+    cfg = cfg_cls(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+                  conv_dim=(8,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
+    model_cls(cfg).save_pretrained(tmp_path / "tiny")
+    enc = build_encoder({"kind": kind, "path": str(tmp_path / "tiny")})
+    audio = np.random.default_rng(0).normal(0, 0.1, SAMPLE_RATE * 2).astype(np.float32)
+    raw = enc.features_50hz(audio)
+    assert abs(len(raw) - 2 * FEATURE_HZ) <= 1
+    f = enc.encode(audio, n_frames=50)
+    assert f.shape == (50, enc.dim) == (50, 32)
+
+
+def test_hf_encoder_missing_weights_says_how_to_supply_them(tmp_path):
+    from ggtalker.audio.hf import MissingWeightsError
+
+    with pytest.raises(MissingWeightsError, match="save_pretrained"):
+        build_encoder({"kind": "wav2vec2", "path": str(tmp_path / "nowhere")})
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(MissingWeightsError, match="no config.json"):
+        build_encoder({"kind": "hubert", "path": str(tmp_path / "empty")})
