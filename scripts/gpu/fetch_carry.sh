@@ -11,4 +11,4 @@ python3 -m pip wheel -q --no-deps -w .whl antlr4-python3-runtime==4.9.3 python_s
 o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
 apt-get $o update -qq
 (cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
-(cd .debs && apt-get $o download libespeak-ng1 espeak-ng-data libpcaudio0 libsonic0)
+(cd .debs && apt-get $o download libespeak-ng1 espeak-ng-data libpcaudio0 libsonic0 libasound2 libasound2-data)
