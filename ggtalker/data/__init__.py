@@ -1,0 +1,1 @@
+"""Data sources for the harness: real recordings (:mod:`ggtalker.data.real`)."""
