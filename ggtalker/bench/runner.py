@@ -185,7 +185,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     }
     summary = {
         "method": method_name, "suite": suite_name, "row": row, "protocol": protocol.to_dict(),
-        "unavailable": unavailable, "config": OmegaConf.to_container(cfg, resolve=True),
+        "unavailable": unavailable,
+        "config": OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True),
         "method_info": method.describe(), "metric_variants": {n: m.variant() for n, m in metrics.items()},
         "packages": package_versions(), "seed": int(cfg.seed), "wall_s": wall_s,
     }

@@ -1,0 +1,105 @@
+"""The runner end to end on the toy source: records, resume, leaderboard rows, regression gate."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf, open_dict
+
+from ggtalker.bench import leaderboard as lb
+from ggtalker.bench.regress import compare, compose_cfg
+from ggtalker.bench.runner import run
+
+TOY_SUITE = {
+    "name": "toy", "target": "ggtalker.bench.suite:Suite",
+    "params": {"source": {"target": "ggtalker.bench.toy:toy_cases", "params": {"n_identities": 2, "n_test": 2}},
+               "metrics": ["psnr", "ssim", "psnr_face", "ssim_face"], "group_by": ["take"]},
+}
+
+
+def toy_cfg(method, tmp_path, *extra):
+    cfg = compose_cfg(method, "smoke", [f"out_dir={tmp_path}/out", f"leaderboard_dir={tmp_path}/lb", *extra])
+    with open_dict(cfg):
+        cfg.suite = OmegaConf.create(TOY_SUITE)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def toy_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("runs")
+    rows = {m: run(toy_cfg(m, tmp)) for m in ("ground_truth", "static")}
+    return tmp, rows
+
+
+def test_bounds(toy_runs):
+    tmp, rows = toy_runs
+    assert rows["ground_truth"]["psnr"] == float("inf") or rows["ground_truth"]["psnr"] >= 60
+    assert rows["ground_truth"]["ssim"] >= 0.999
+    assert 5 < rows["static"]["psnr"] < 60 and rows["static"]["ssim"] < rows["ground_truth"]["ssim"]
+    df, direction = lb.read_leaderboard(tmp / "lb" / "toy.csv")
+    assert set(df.method) == {"ground_truth", "static"} and direction["psnr"] is True
+    assert {"psnr[take=0]", "psnr[take=1]", "n_cases", "train_s", "infer_fps", "device", "scale", "commit"} <= set(df.columns)
+
+
+def test_records_and_provenance(toy_runs):
+    tmp, _ = toy_runs
+    d = tmp / "out" / "toy" / "static"
+    rec = pd.read_csv(d / "records.csv")
+    assert set(rec.metric) == {"psnr", "ssim", "psnr_face", "ssim_face"} and (rec.status == "ok").all()
+    assert rec.pred_hash.nunique() >= 2 and rec.gt_hash.notna().all() and (rec.protocol == "default").all()
+    pf = pd.read_csv(d / "per_frame.csv.gz")
+    assert {"case", "metric", "frame", "value", "yaw", "pitch"} <= set(pf.columns)
+    # case values are the means of the per-frame values
+    m = pf[pf.metric == "psnr"].groupby("case").value.mean()
+    r = rec[rec.metric == "psnr"].set_index("case").value
+    assert (abs(m - r[m.index]) < 1e-6).all()
+    s = json.loads((d / "summary.json").read_text())
+    for key in ("config", "packages", "protocol", "seed", "wall_s", "row", "metric_variants"):
+        assert key in s
+    assert s["row"]["peak_cpu_mb"] > 0
+
+
+def test_resume_skips_recorded_cases(toy_runs, monkeypatch):
+    tmp, _ = toy_runs
+    from ggtalker.methods.reference import Static
+
+    def fail(*a, **k):
+        raise AssertionError("a recorded case was recomputed")
+
+    monkeypatch.setattr(Static, "generate", fail)
+    row = run(toy_cfg("static", tmp))
+    assert row["n_cases"] == 4
+    with pytest.raises(AssertionError, match="recomputed"):
+        run(toy_cfg("static", tmp, "overwrite=true"))
+
+
+def test_unmet_need_is_unavailable_not_a_crash(tmp_path, monkeypatch):
+    from ggtalker.bench.method import Generation
+    from ggtalker.methods.reference import Static
+
+    monkeypatch.setattr(Static, "generate", lambda self, state, req: Generation(frames=None))
+    run(toy_cfg("static", tmp_path))
+    rec = pd.read_csv(tmp_path / "out" / "toy" / "static" / "records.csv")
+    assert (rec.status == "unavailable").all() and rec.reason.str.contains("pred_frames").all()
+
+
+def test_regression_gate(toy_runs, tmp_path):
+    tmp, _ = toy_runs
+    fresh = tmp / "lb" / "toy.csv"
+    ref_dir = tmp_path / "ref"
+    ref_dir.mkdir()
+    shutil.copy(fresh, ref_dir / "toy.csv")
+    shutil.copy(lb.columns_path(fresh), lb.columns_path(ref_dir / "toy.csv"))
+    tol = {"psnr": 0.05, "ssim": 0.002}
+    assert compare("toy", ref_dir / "toy.csv", fresh, tol) == []
+    # A committed value better than what the code produces is a regression of the code.
+    df = pd.read_csv(ref_dir / "toy.csv")
+    df.loc[df.method == "static", "psnr"] += 1.0
+    df.to_csv(ref_dir / "toy.csv", index=False)
+    found = compare("toy", ref_dir / "toy.csv", fresh, tol)
+    assert [(f.kind, f.method, f.metric) for f in found] == [("regression", "static", "psnr")]
+    assert "committed=" in str(found[0]) and "now=" in str(found[0])
+    df.loc[df.method == "static", "psnr"] -= 2.0
+    df.to_csv(ref_dir / "toy.csv", index=False)
+    assert [f.kind for f in compare("toy", ref_dir / "toy.csv", fresh, tol)] == ["improvement"]
