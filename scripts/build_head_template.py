@@ -18,21 +18,33 @@ from ggtalker.gaussians.template import ASSET, HeadTemplate
 from ggtalker.gaussians.template_build import fit_to_source, latlong_mesh, procedural_source
 
 
-def synthtalk_source():
-    """SynthTalk's mean head (neutral vertices and unit-parameter displacements)."""
-    from ggtalker.synth import head as synth_head
+def synthtalk_source(n_identities: int = 12):
+    """SynthTalk's mean head: the skin surface (same topology for every identity) averaged over
+    ``n_identities`` identities, with its mean displacement for a unit value of each parameter.
+
+    Only the skin is used: hair, ears and eyes differ in topology between identities, so their shape is
+    left to the Gaussians' offsets and colours; lids are separate parts, so the blink bases come out zero
+    and blinking is carried by the color MLP (a documented simplification).
+    """
+    from ggtalker.synth.head import HeadModel
     from ggtalker.synth.params import PARAM_DIMS
 
-    model = synth_head.HeadModel.mean() if hasattr(synth_head.HeadModel, "mean") else synth_head.HeadModel()
     zero = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
-    neutral = np.asarray(model.vertices(zero))[0]
-
-    def displacement(key: str, i: int) -> np.ndarray:
-        p = {k: v.copy() for k, v in zero.items()}
-        p[key][0, i] = 1.0
-        return np.asarray(model.vertices(p))[0] - neutral
-
-    return neutral, displacement
+    units = [(k, i) for k in ("expr", "jaw", "blink") for i in range(PARAM_DIMS[k])]
+    neutral, disp = 0.0, {u: 0.0 for u in units}
+    for seed in range(n_identities):
+        model = HeadModel(seed)
+        sk = model.parts["skin"]
+        base = model.vertices(zero)[0, sk.start:sk.stop]
+        neutral = neutral + base / n_identities
+        for k, i in units:
+            p = {kk: v.copy() for kk, v in zero.items()}
+            p[k][0, i] = 1.0
+            disp[(k, i)] = disp[(k, i)] + (model.vertices(p)[0, sk.start:sk.stop] - base) / n_identities
+    # Subsample the dense skin grid: the fit needs shape, not every vertex, and argpartition over
+    # V × M directions must stay small.
+    keep = np.random.default_rng(0).choice(len(neutral), size=min(len(neutral), 12000), replace=False)
+    return neutral[keep], (lambda k, i: disp[(k, i)][keep])
 
 
 def main() -> None:
