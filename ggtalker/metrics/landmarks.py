@@ -1,0 +1,218 @@
+"""Facial landmarks (dlib 68-point, MediaPipe face mesh mapped to 68) and LMD.
+
+Both detectors ship their weights inside their wheels, so they run offline: dlib's HOG face detector is
+built into dlib, ``shape_predictor_68_face_landmarks.dat`` comes with ``face_recognition_models``; the
+MediaPipe 0.10.14 legacy face mesh ships its ``.tflite`` files.
+
+LMD (ER-NeRF / SyncTalk / TalkingGaussian's meter): landmarks are *detected* on the predicted frame and
+on the ground-truth frame alike, each frame's selected points are centred on their own mean (so a global
+shift of the face does not count), the L2 distance is averaged over points, in pixels at render
+resolution, and averaged over frames. ``mouth`` = points 48–67, ``face`` = all 68.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ggtalker.bench.method import Generation
+from ggtalker.bench.metric import Metric
+from ggtalker.bench.records import array_hash
+from ggtalker.core.clip import MASK_HEAD, Clip
+
+REGIONS = {"mouth": slice(48, 68), "face": slice(0, 68)}
+
+#: MediaPipe face-mesh vertex for each iBUG-68 point (jaw 17, brows 10, nose 9, eyes 12, lips 20). The mesh
+#: has no exact jaw-contour or eye-corner equivalents, so this is the commonly used nearest-vertex
+#: correspondence: good for mouth LMD (lip vertices are exact lip-contour points), approximate on the jaw.
+MP_TO_68 = (
+    127, 234, 93, 132, 58, 136, 150, 176, 152, 400, 379, 365, 288, 361, 323, 454, 356,
+    70, 63, 105, 66, 107, 336, 296, 334, 293, 300,
+    168, 197, 5, 4, 75, 97, 2, 326, 305,
+    33, 160, 158, 133, 153, 144, 362, 385, 387, 263, 373, 380,
+    61, 39, 37, 0, 267, 269, 291, 405, 314, 17, 84, 181,
+    78, 82, 13, 312, 308, 317, 14, 87,
+)
+
+
+def face_recognition_model(name: str) -> Path:
+    """Path of a model file shipped in the ``face_recognition_models`` wheel.
+
+    Located with ``find_spec`` rather than imported: the package's ``__init__`` needs ``pkg_resources``,
+    which new setuptools no longer provide.
+    """
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("face_recognition_models is not installed (pip install face_recognition_models)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "models" / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing from face_recognition_models")
+    return path
+
+
+def clip_boxes(clip: Clip) -> np.ndarray | None:
+    """Per-frame face boxes ``(N, 4)`` ``x0, y0, x1, y1`` from the clip's landmarks or head masks, or None."""
+    if clip.landmarks is not None:
+        return np.concatenate([clip.landmarks.min(1), clip.landmarks.max(1)], 1)
+    if clip.masks is not None:
+        out = np.full((len(clip.masks), 4), np.nan)
+        for i, m in enumerate(clip.masks):
+            ys, xs = np.nonzero(m == MASK_HEAD)
+            if len(ys):
+                out[i] = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
+        return out
+    return None
+
+
+@lru_cache(maxsize=1)
+def _dlib_models():
+    """dlib's detector and 68-point predictor, loaded once per process (the predictor file is 100 MB)."""
+    import dlib
+
+    return dlib.get_frontal_face_detector(), dlib.shape_predictor(
+        str(face_recognition_model("shape_predictor_68_face_landmarks.dat")))
+
+
+class Dlib68:
+    """dlib's HOG face detector + 68-point shape predictor (``face_recognition_models``).
+
+    ``detect`` returns ``(68, 2)`` float pixel coordinates. Among several detections it keeps the one that
+    best overlaps ``hint`` (the clip's known face box) or, without a hint, the highest-scoring one; when
+    nothing is detected it fits the shape inside ``hint`` — on synthetic or small faces HOG may miss, but
+    the predictor still locates the points inside a correct box.
+    """
+
+    name = "dlib68"
+
+    def __init__(self, upsample: int = 1) -> None:
+        self.upsample = upsample
+        self.detector, self.predictor = _dlib_models()
+        self.n_fallback = 0
+
+    def rectangle(self, rgb: np.ndarray, hint: np.ndarray | None = None):
+        """The dlib rectangle of the face in ``rgb (H, W, 3)`` uint8, or None."""
+        import dlib
+
+        dets, scores, _ = self.detector.run(rgb, self.upsample, 0.0)
+        if len(dets):
+            if hint is not None and np.isfinite(hint).all():
+                return max(dets, key=lambda d: _iou((d.left(), d.top(), d.right(), d.bottom()), hint))
+            return dets[int(np.argmax(scores))]
+        if hint is not None and np.isfinite(hint).all():
+            self.n_fallback += 1
+            x0, y0, x1, y1 = (int(round(v)) for v in hint)
+            return dlib.rectangle(x0, y0, x1, y1)
+        return None
+
+    def shape(self, rgb: np.ndarray, rect):
+        return self.predictor(rgb, rect)
+
+    def detect(self, rgb: np.ndarray, hint: np.ndarray | None = None) -> np.ndarray:
+        rgb = np.ascontiguousarray(rgb)
+        rect = self.rectangle(rgb, hint)
+        if rect is None:
+            return np.full((68, 2), np.nan)
+        s = self.shape(rgb, rect)
+        return np.array([(p.x, p.y) for p in s.parts()], np.float64)
+
+
+class MediaPipe68:
+    """MediaPipe 0.10.14 legacy face mesh (static images), 468 vertices mapped to 68 by :data:`MP_TO_68`."""
+
+    name = "mediapipe"
+
+    def __init__(self) -> None:
+        import mediapipe as mp
+
+        self.mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=False)
+
+    def detect(self, rgb: np.ndarray, hint: np.ndarray | None = None) -> np.ndarray:
+        h, w = rgb.shape[:2]
+        res = self.mesh.process(np.ascontiguousarray(rgb))
+        if not res.multi_face_landmarks:
+            return np.full((68, 2), np.nan)
+        lm = res.multi_face_landmarks[0].landmark
+        return np.array([(lm[i].x * w, lm[i].y * h) for i in MP_TO_68], np.float64)
+
+
+DETECTORS = {"dlib68": Dlib68, "mediapipe": MediaPipe68}
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def detect_video(detector, frames: np.ndarray, hints: np.ndarray | None = None) -> np.ndarray:
+    """Landmarks of every frame: ``(N, H, W, 3)`` uint8 → ``(N, 68, 2)`` (NaN where no face)."""
+    return np.stack([detector.detect(f, None if hints is None else hints[i]) for i, f in enumerate(frames)])
+
+
+def landmark_distance(pred: np.ndarray, gt: np.ndarray, region: str = "mouth") -> np.ndarray:
+    """Per-frame LMD: ``(N, 68, 2)`` × 2 → ``(N,)``; each frame's region points mean-centred, mean L2 over points."""
+    sel = REGIONS[region]
+    p, g = pred[:, sel], gt[:, sel]
+    p = p - p.mean(1, keepdims=True)
+    g = g - g.mean(1, keepdims=True)
+    return np.linalg.norm(p - g, axis=-1).mean(1)
+
+
+class LMD(Metric):
+    """Landmark distance between landmarks detected on predicted and ground-truth frames (pixels).
+
+    Args:
+        region: ``mouth`` (points 48–67, the papers' LMD) or ``face`` (all 68).
+        detector: ``dlib68`` or ``mediapipe``; None takes the protocol's ``landmarks``.
+    """
+
+    name = "lmd"
+    outputs = {"lmd": False}
+    needs: tuple[str, ...] = ("pred_frames", "gt_frames")
+    tolerance = 0.05
+    _gt_cache: dict[tuple, np.ndarray] = {}  # ground-truth landmarks, shared across metric instances
+
+    def __init__(self, region: str = "mouth", detector: str | None = None, **kw) -> None:
+        super().__init__(**kw)
+        if region not in REGIONS:
+            raise ValueError(f"region must be one of {sorted(REGIONS)}, got {region!r}")
+        self.region = region
+        self.detector_name = detector or self.protocol.landmarks
+        if self.detector_name not in DETECTORS:
+            raise ValueError(f"landmark detector must be one of {sorted(DETECTORS)}, got {self.detector_name!r}")
+
+    def unavailable(self) -> str | None:
+        try:
+            self.detector
+        except (ImportError, FileNotFoundError) as e:
+            return f"landmark detector {self.detector_name} cannot load: {e}"
+        return None
+
+    def variant(self) -> dict:
+        return {"detector": self.detector_name, "points": "48-67" if self.region == "mouth" else "0-67",
+                "normalisation": "per-frame mean-centred", "unit": "px at render resolution",
+                "compared": "detected on prediction vs detected on ground truth", "aggregation": "mean of per-frame"}
+
+    @cached_property
+    def detector(self):
+        return DETECTORS[self.detector_name]()
+
+    def ground_truth_landmarks(self, gt: Clip) -> np.ndarray:
+        """Detected ground-truth landmarks ``(N, 68, 2)``, cached by frame content (shared by methods)."""
+        key = (self.detector_name, array_hash(gt.frames))
+        if key not in self._gt_cache:
+            self._gt_cache[key] = detect_video(self.detector, gt.frames, clip_boxes(gt))
+        return self._gt_cache[key]
+
+    def update(self, pred: Generation, gt: Clip) -> None:
+        g = self.ground_truth_landmarks(gt)
+        p = detect_video(self.detector, self.protocol.apply(pred.frames, gt), clip_boxes(gt))
+        d = landmark_distance(p, g, self.region)
+        if np.isnan(d).all():
+            raise ValueError(f"{gt.id}: no face found by {self.detector_name} in any frame")
+        self.add("lmd", d[np.isfinite(d)])
