@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from ggtalker.core.audio import SAMPLE_RATE, save_audio
-from ggtalker.core.clip import MASK_BACKGROUND, MASK_HEAD, MASK_TORSO, Cameras, Clip, ClipError, read_clip
+from ggtalker.core.clip import MASK_BACKGROUND, MASK_HEAD, MASK_TORSO, Clip, ClipError, read_clip
 from ggtalker.core.registry import SUITES
 from ggtalker.core.video import write_video
 from ggtalker.data.real import processed as proc

@@ -37,7 +37,7 @@ import numpy as np
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.bench.toy import cache_root
 from ggtalker.core.audio import save_audio
-from ggtalker.core.clip import Clip
+from ggtalker.core.clip import Cameras, Clip
 from ggtalker.core.video import read_video, write_video
 from ggtalker.data.real.frames import fit_frames
 from ggtalker.data.real.processed import transforms_dict, write_processed
@@ -74,8 +74,6 @@ def concat_with_audio(train: list[Clip], who: str) -> Clip:
             raise ValueError(f"{c.id}: size/fps {c.height}x{c.width}@{c.fps} differs from {first.id}'s")
     if len(train) == 1:
         return first
-    from ggtalker.core.clip import Cameras
-
     return Clip(fps=first.fps, width=first.width, height=first.height, id=first.id,
                 cameras=Cameras(np.concatenate([c.cameras.K for c in train]),
                                 np.concatenate([c.cameras.w2c for c in train])),

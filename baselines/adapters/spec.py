@@ -14,7 +14,6 @@ import importlib
 import pkgutil
 import string
 from dataclasses import dataclass, field
-from typing import Any
 
 #: Every placeholder a command may use, and what the adapter puts there.
 PLACEHOLDERS: dict[str, str] = {

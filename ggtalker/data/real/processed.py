@@ -21,7 +21,6 @@ The image size is ``(h, w)`` when the json has them, else ``(2 * cy, 2 * cx)`` (
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +32,6 @@ from ggtalker.core.audio import SAMPLE_RATE, load_audio, save_audio
 from ggtalker.core.clip import MASK_BACKGROUND, MASK_HEAD, MASK_TORSO, Cameras, Clip, ClipError
 from ggtalker.data.real.cameras import cv_w2c_to_gl_c2w, gl_c2w_to_cv_w2c
 from ggtalker.data.real.frames import fit_audio
-
-log = logging.getLogger(__name__)
 
 FPS = 25.0
 #: Their train/test cut: frames [0, int(n * 10 / 11)) train, the rest test.
