@@ -1,0 +1,281 @@
+"""SynthTalk's rasterizer: moderngl on an EGL standalone context (Mesa llvmpipe on a CPU, NVIDIA EGL on a GPU).
+
+A real triangle rasterizer (not a Gaussian splatter) so no method's own renderer is the world's. Each frame
+is drawn twice: a shaded, multisampled colour pass (procedural skin, hair, eye and cloth textures in the
+fragment shader), and an aliased pass that writes the mask label and camera depth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ggtalker.core.clip import Cameras
+from ggtalker.synth.head import MAT_BACKGROUND, HeadModel, _sphere, smooth_field
+from ggtalker.synth.identity import Identity
+
+_VS = """
+#version 330
+uniform mat4 u_mvp;
+in vec3 in_pos; in vec3 in_nrm; in vec3 in_alb; in vec3 in_tex; in float in_mat; in float in_lab; in float in_aux;
+out vec3 v_pos; out vec3 v_nrm; out vec3 v_alb; out vec3 v_tex; flat out int v_mat; flat out float v_lab; out float v_aux;
+void main() {
+    v_pos = in_pos; v_nrm = in_nrm; v_alb = in_alb; v_tex = in_tex; v_mat = int(in_mat + 0.5); v_lab = in_lab; v_aux = in_aux;
+    gl_Position = u_mvp * vec4(in_pos, 1.0);
+}
+"""
+
+_FS_COLOR = """
+#version 330
+in vec3 v_pos; in vec3 v_nrm; in vec3 v_alb; in vec3 v_tex; flat in int v_mat; flat in float v_lab; in float v_aux;
+uniform vec3 u_cam; uniform vec3 u_key; uniform vec3 u_fill; uniform vec3 u_rim;
+uniform float u_pores; uniform float u_seed;
+uniform vec3 u_iris;
+out vec4 f_color;
+
+float hash(vec3 p) { p = fract(p * 0.3183099 + vec3(0.1, 0.2, 0.3) + u_seed); p *= 17.0;
+                     return fract(p.x * p.y * p.z * (p.x + p.y + p.z)); }
+float noise(vec3 x) {
+    vec3 i = floor(x); vec3 f = fract(x); f = f * f * (3.0 - 2.0 * f);
+    return mix(mix(mix(hash(i), hash(i + vec3(1,0,0)), f.x), mix(hash(i + vec3(0,1,0)), hash(i + vec3(1,1,0)), f.x), f.y),
+               mix(mix(hash(i + vec3(0,0,1)), hash(i + vec3(1,0,1)), f.x), mix(hash(i + vec3(0,1,1)), hash(i + vec3(1,1,1)), f.x), f.y), f.z);
+}
+vec3 lin(vec3 c) { return pow(max(c, vec3(0.0)), vec3(2.2)); }
+
+void main() {
+    vec3 V = normalize(u_cam - v_pos);
+    if (v_mat == 8) {  // background: colours baked on the backdrop sphere's vertices, plus grain
+        f_color = vec4(v_alb * (0.94 + 0.06 * noise(normalize(v_tex) * 60.0)), 1.0);
+        return;
+    }
+    vec3 N = normalize(v_nrm);
+    if (dot(N, V) < 0.0) N = -N;   // double-sided shells (lids, hair, ears)
+    vec3 alb = lin(v_alb);
+    float spec_k = 0.0, shin = 16.0, wrap = 0.0, amb = 0.22;
+    if (v_mat == 0 || v_mat == 1 || v_mat == 2 || v_mat == 9) {  // skin, lips, brows, lids
+        // Low-frequency tone and the freckle map are baked per vertex (v_aux); only fine detail is per pixel.
+        vec3 p = v_tex;
+        float pore = noise(p * 1400.0);
+        alb *= 1.0 - 0.12 * u_pores * smoothstep(0.5, 0.9, pore);
+        float fr = noise(p * 380.0 + 7.0);
+        alb = mix(alb, alb * vec3(0.62, 0.45, 0.35), v_aux * smoothstep(0.68, 0.8, fr));
+        if (v_mat == 2) alb *= 0.75 + 0.5 * noise(vec3(p.x * 2500.0, p.y * 400.0, p.z * 2500.0));
+        spec_k = ((v_mat == 1) ? 0.22 : 0.09) * (1.0 - 0.5 * u_pores * pore); shin = (v_mat == 1) ? 40.0 : 22.0; wrap = 0.35;
+    } else if (v_mat == 3) {  // hair: strands along the fall direction
+        vec3 p = v_tex;
+        float s = noise(vec3(p.x * 1800.0, p.y * 200.0, p.z * 1800.0));
+        alb *= 0.55 + 0.45 * s + 0.25 * (v_aux - 0.5);
+        spec_k = 0.12; shin = 12.0; wrap = 0.2;
+    } else if (v_mat == 4) {  // eyeball: sclera, iris, pupil from the eye-frame direction
+        vec3 d = normalize(v_tex);
+        float r = acos(clamp(d.z, -1.0, 1.0));
+        vec3 sclera = vec3(0.86, 0.84, 0.82) * (1.0 - 0.25 * smoothstep(0.9, 1.6, r));
+        float ang = atan(d.y, d.x);
+        vec3 iris = u_iris * (0.7 + 0.6 * noise(vec3(ang * 8.0, r * 30.0, 1.0)));
+        iris *= 1.0 - 0.6 * smoothstep(0.36, 0.45, r);
+        vec3 c = mix(sclera, lin(iris), 1.0 - smoothstep(0.44, 0.47, r));
+        c = mix(c, vec3(0.01), 1.0 - smoothstep(0.16, 0.19, r));
+        alb = c; spec_k = 0.9; shin = 120.0; amb = 0.3;
+    } else if (v_mat == 5) {  // teeth
+        spec_k = 0.25; shin = 30.0; amb = 0.35;
+    } else if (v_mat == 6) {  // mouth interior: little light reaches it
+        alb *= 0.55; spec_k = 0.05; amb = 0.12;
+    } else if (v_mat == 7) {  // cloth: a fine weave
+        alb *= 0.9 + 0.1 * noise(v_tex * 1500.0) + 0.2 * (v_aux - 0.5);
+        wrap = 0.1;
+    }
+    vec3 L1 = normalize(u_key), L2 = normalize(u_fill), L3 = normalize(u_rim);
+    float d1 = max((dot(N, L1) + wrap) / (1.0 + wrap), 0.0);
+    float d2 = max((dot(N, L2) + wrap) / (1.0 + wrap), 0.0);
+    float d3 = max(dot(N, L3), 0.0);
+    vec3 H = normalize(L1 + V);
+    float sp = spec_k * pow(max(dot(N, H), 0.0), shin);
+    vec3 sky = mix(vec3(0.55, 0.5, 0.45), vec3(0.8, 0.85, 0.95), 0.5 + 0.5 * N.y);
+    vec3 col = alb * (vec3(1.0, 0.96, 0.9) * 1.05 * d1 + vec3(0.65, 0.72, 0.85) * 0.35 * d2 + 0.25 * d3 + amb * sky)
+               + sp * vec3(1.0, 0.97, 0.92);
+    if (v_mat == 0 || v_mat == 1) {  // a hint of subsurface red where light wraps
+        col += alb * vec3(0.12, 0.02, 0.0) * smoothstep(0.0, 0.4, d1) * (1.0 - d1);
+    }
+    f_color = vec4(pow(clamp(col, 0.0, 1.0), vec3(1.0 / 2.2)), 1.0);
+}
+"""
+
+_FS_LABEL = """
+#version 330
+in vec3 v_pos; in vec3 v_nrm; in vec3 v_alb; in vec3 v_tex; flat in int v_mat; flat in float v_lab; in float v_aux;
+uniform mat4 u_view;
+layout(location = 0) out vec4 f_label;
+layout(location = 1) out float f_depth;
+void main() {
+    f_label = vec4(v_lab / 255.0, 0.0, 0.0, 1.0);
+    f_depth = (u_view * vec4(v_pos, 1.0)).z;
+}
+"""
+
+_CTX = None
+
+
+def gl_context():
+    """The process's moderngl EGL context (created once; EGL works headless on CPU and GPU machines)."""
+    global _CTX
+    if _CTX is None:
+        import moderngl
+
+        try:
+            _CTX = moderngl.create_standalone_context(backend="egl")
+        except Exception as e:  # noqa: BLE001 - the message must say what to install
+            raise RuntimeError(
+                f"SynthTalk needs an EGL OpenGL context ({e}). On Debian/Ubuntu: "
+                "apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri (Mesa llvmpipe renders on the CPU)."
+            ) from e
+    return _CTX
+
+
+def gl_projection(K: np.ndarray, width: int, height: int, near: float = 0.05, far: float = 10.0) -> np.ndarray:
+    """OpenCV intrinsics ``(3, 3)`` to an OpenGL projection ``(4, 4)`` acting on GL camera coordinates.
+
+    Pixel centres sit at integer OpenCV coordinates; row 0 is the image's top after the read-back flip.
+    """
+    fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
+    P = np.zeros((4, 4))
+    P[0, 0] = 2 * fx / width
+    P[0, 2] = 1 - 2 * (cx + 0.5) / width
+    P[1, 1] = 2 * fy / height
+    P[1, 2] = 2 * (cy + 0.5) / height - 1
+    P[2, 2] = -(far + near) / (far - near)
+    P[2, 3] = -2 * far * near / (far - near)
+    P[3, 2] = -1
+    return P
+
+
+_CV2GL = np.diag([1.0, -1.0, -1.0, 1.0])
+
+
+def vertex_normals(verts: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted vertex normals: ``verts (N, V, 3)``, ``faces (F, 3)`` -> ``(N, V, 3)`` unit."""
+    v = torch.from_numpy(np.ascontiguousarray(verts, dtype=np.float32))
+    f = torch.from_numpy(faces.astype(np.int64))
+    a, b, c = v[:, f[:, 0]], v[:, f[:, 1]], v[:, f[:, 2]]
+    fn = torch.cross(b - a, c - a, dim=-1)
+    n = torch.zeros_like(v)
+    for k in range(3):
+        n.index_add_(1, f[:, k], fn)
+    return torch.nn.functional.normalize(n, dim=-1, eps=1e-12).numpy()
+
+
+def backdrop_colours(identity: Identity, dirs: np.ndarray) -> np.ndarray:
+    """Backdrop colours ``(B, 3)`` for unit directions ``(B, 3)``: two colours mixed by a smooth random field."""
+    t = 0.5 + 0.25 * smooth_field(dirs * 0.8, identity.seed + 17) + 0.3 * dirs[:, 1]
+    t = np.clip(t, 0, 1)[:, None]
+    t = t * t * (3 - 2 * t)
+    return np.asarray(identity.background2) * (1 - t) + np.asarray(identity.background) * t
+
+
+class Renderer:
+    """Renders one :class:`HeadModel` at a fixed image size.
+
+    Args:
+        model: the head to draw.
+        width, height: output size in pixels.
+        samples: MSAA samples of the colour pass (anti-aliasing).
+    """
+
+    def __init__(self, model: HeadModel, width: int, height: int, samples: int = 4) -> None:
+        self.model, self.width, self.height = model, int(width), int(height)
+        ctx = gl_context()
+        self.ctx = ctx
+        self.prog = ctx.program(vertex_shader=_VS, fragment_shader=_FS_COLOR)
+        self.prog_lab = ctx.program(vertex_shader=_VS, fragment_shader=_FS_LABEL)
+        idn = model.identity
+        bg_p, bg_f, bg_d = _sphere(3.0, 96, 48)
+        self._n_head = model.n_vertices
+        nb = len(bg_p)
+        self.faces = np.concatenate([model.faces, bg_f + self._n_head]).astype(np.int32)
+        static = np.concatenate([
+            np.concatenate([model.albedo, model.tex, model.material[:, None], model.label[:, None].astype(np.float32),
+                            model.aux[:, None]], 1),
+            np.concatenate([backdrop_colours(idn, bg_d), bg_d, np.full((nb, 1), MAT_BACKGROUND), np.zeros((nb, 1)),
+                            np.zeros((nb, 1))], 1),
+        ]).astype(np.float32)
+        self._bg_pos = bg_p.astype(np.float32)
+        self._bg_nrm = (-bg_d).astype(np.float32)
+        self.vbo_static = ctx.buffer(static.tobytes())
+        self.vbo_dyn = ctx.buffer(reserve=(self._n_head + nb) * 6 * 4)
+        self.ibo = ctx.buffer(self.faces.tobytes())
+        fmt = [(self.vbo_dyn, "3f 3f", "in_pos", "in_nrm"), (self.vbo_static, "3f 3f 1f 1f 1f", "in_alb", "in_tex", "in_mat", "in_lab", "in_aux")]
+        self.vao = ctx.vertex_array(self.prog, fmt, index_buffer=self.ibo, skip_errors=True)
+        self.vao_lab = ctx.vertex_array(self.prog_lab, fmt, index_buffer=self.ibo, skip_errors=True)
+        size = (self.width, self.height)
+        try:
+            self.fbo_ms = ctx.framebuffer(ctx.renderbuffer(size, samples=samples), ctx.depth_renderbuffer(size, samples=samples))
+        except Exception:  # noqa: BLE001 - drivers without MSAA fall back to aliased colour
+            self.fbo_ms = ctx.framebuffer(ctx.renderbuffer(size), ctx.depth_renderbuffer(size))
+        self.fbo_res = ctx.framebuffer(ctx.renderbuffer(size))
+        self.fbo_lab = ctx.framebuffer([ctx.renderbuffer(size, components=4), ctx.renderbuffer(size, components=1, dtype="f4")],
+                                       ctx.depth_renderbuffer(size))
+        # Lights in the world frame (fixed per identity), so shading is consistent across views.
+        az, el = np.radians(idn.light_azimuth), np.radians(idn.light_elevation)
+        key = np.array([np.cos(el) * np.sin(az), np.sin(el), np.cos(el) * np.cos(az)])
+        fill = np.array([-0.7 * np.sign(az + 1e-6), 0.1, 0.7])
+        rim = np.array([0.3 * np.sign(az + 1e-6), 0.5, -0.8])
+        for name, val in (("u_key", key), ("u_fill", fill), ("u_rim", rim), ("u_iris", idn.iris)):
+            self.prog[name].value = tuple(float(v) for v in val)
+        self.prog["u_pores"].value = float(idn.pores)
+        self.prog["u_seed"].value = float((idn.seed * 0.1234567) % 1.0)
+
+    def render(self, verts: np.ndarray, cameras: Cameras, normals: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Draw frames.
+
+        Args:
+            verts: ``(N, V, 3)`` posed vertices from :meth:`HeadModel.vertices`.
+            cameras: N cameras.
+            normals: optional ``(N, V, 3)``; computed when omitted.
+        Returns:
+            frames ``(N, H, W, 3)`` uint8, labels ``(N, H, W)`` uint8, depth ``(N, H, W)`` float32 metres along
+            the camera axis (NaN where only background).
+        """
+        n = len(verts)
+        if len(cameras) != n:
+            raise ValueError(f"{n} frames of vertices but {len(cameras)} cameras")
+        if normals is None:
+            normals = vertex_normals(verts, self.model.faces)
+        H, W = self.height, self.width
+        frames = np.empty((n, H, W, 3), np.uint8)
+        labels = np.empty((n, H, W), np.uint8)
+        depth = np.empty((n, H, W), np.float32)
+        ctx = self.ctx
+        ctx.enable(ctx.DEPTH_TEST)
+        ctx.disable(ctx.CULL_FACE)
+        for i in range(n):
+            dyn = np.concatenate([
+                np.concatenate([verts[i], normals[i]], 1),
+                np.concatenate([self._bg_pos + cameras.centers[i].astype(np.float32) * 0, self._bg_nrm], 1),
+            ]).astype(np.float32)
+            self.vbo_dyn.write(dyn.tobytes())
+            view = _CV2GL @ cameras.w2c[i].astype(np.float64)
+            mvp = gl_projection(cameras.K[i], W, H) @ view
+            self.prog["u_mvp"].write(mvp.T.astype("f4").tobytes())
+            self.prog["u_cam"].value = tuple(float(v) for v in cameras.centers[i])
+            self.fbo_ms.use()
+            self.fbo_ms.clear(0, 0, 0, 1, depth=1.0)
+            self.vao.render()
+            ctx.copy_framebuffer(self.fbo_res, self.fbo_ms)
+            img = np.frombuffer(self.fbo_res.read(components=3), np.uint8).reshape(H, W, 3)
+            frames[i] = img[::-1]
+            self.prog_lab["u_mvp"].write(mvp.T.astype("f4").tobytes())
+            self.prog_lab["u_view"].write(view.T.astype("f4").tobytes())
+            self.fbo_lab.use()
+            self.fbo_lab.clear(0, 0, 0, 0, depth=1.0)
+            self.vao_lab.render()
+            lab = np.frombuffer(self.fbo_lab.read(components=1, attachment=0), np.uint8).reshape(H, W)
+            dep = np.frombuffer(self.fbo_lab.read(components=1, attachment=1, dtype="f4"), np.float32).reshape(H, W)
+            labels[i] = lab[::-1]
+            d = -dep[::-1]
+            depth[i] = np.where(labels[i] > 0, d, np.nan)
+        return frames, labels, depth
+
+    def release(self) -> None:
+        for o in (self.vao, self.vao_lab, self.vbo_static, self.vbo_dyn, self.ibo, self.fbo_ms, self.fbo_res, self.fbo_lab,
+                  self.prog, self.prog_lab):
+            o.release()
