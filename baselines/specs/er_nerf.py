@@ -7,7 +7,7 @@ SPEC = MethodSpec(
     id="er_nerf", name="ER-NeRF",
     paper="Efficient Region-Aware Neural Radiance Fields for High-Fidelity Talking Portrait Synthesis",
     venue="ICCV 2023", arxiv="2307.09323",
-    licence="unconfirmed here (no LICENSE file was read); check your checkout",
+    licence="unconfirmed: no LICENSE file was found for this repository in the index searched; check your checkout",
     repo_url="https://github.com/Fictionarry/ER-NeRF",
     commit="0b326848763341f00c3d62ea194c219e46f3c632",
     commit_note="the commit at which README.md (commands, numbers) was read; data_utils/process.py was read at "

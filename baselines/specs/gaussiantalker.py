@@ -9,7 +9,7 @@ SPEC = MethodSpec(
     id="gaussiantalker", name="GaussianTalker",
     paper="GaussianTalker: Real-Time High-Fidelity Talking Head Synthesis with Audio-Driven 3D Gaussian Splatting",
     venue="ACM MM 2024", arxiv="2404.16012",
-    licence="unconfirmed here (the repository has LICENSE.md; not read); check your checkout",
+    licence="unconfirmed: LICENSE.md read at commit d6bfe5c35914200c541e5f7f9bbe1f6a5ae91183 holds a copy of the README, no licence terms; check your checkout",
     repo_url="https://github.com/cvlab-kaist/GaussianTalker (README clones github.com/joungbinlee/GaussianTalker)",
     commit="70736fe1bc165d89cc836cbbe2fb906a0030de66",
     commit_note="the commit at which README.md (commands) was read. Not run here.",

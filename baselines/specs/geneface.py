@@ -12,7 +12,7 @@ SPEC = MethodSpec(
     id="geneface", name="GeneFace",
     paper="GeneFace: Generalized and High-Fidelity Audio-Driven 3D Talking Face Synthesis",
     venue="ICLR 2023", arxiv="2301.13430",
-    licence="unconfirmed here (no LICENSE file was read); check your checkout",
+    licence="MIT, per the LICENSE file read at commit d2a47eb9c684c22ee6db2bf630297bbfba61e024",
     repo_url="https://github.com/yerfor/GeneFace",
     commit="15ff4e5c8fb5bb7dd8fc4cf7befca832ec40754c",
     commit_note="the commit at which README.md was read; docs/process_data/process_target_person_video.md at "

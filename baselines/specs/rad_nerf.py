@@ -7,7 +7,7 @@ SPEC = MethodSpec(
     id="rad_nerf", name="RAD-NeRF",
     paper="Real-time Neural Radiance Talking Portrait Synthesis via Audio-spatial Decomposition",
     venue="arXiv 2022", arxiv="2211.12368",
-    licence="unconfirmed here (no LICENSE file was read); check your checkout",
+    licence="unconfirmed: no LICENSE file was found for this repository in the index searched; check your checkout",
     repo_url="https://github.com/ashawkey/RAD-NeRF",
     commit="24ee8831cc4f5a80a062255e3de61f97b3c9a7bf",
     commit_note="the commit at which readme.md (commands) was read. Not run here.",

@@ -7,7 +7,7 @@ SPEC = MethodSpec(
     id="synctalk", name="SyncTalk",
     paper="SyncTalk: The Devil is in the Synchronization for Talking Head Synthesis",
     venue="CVPR 2024", arxiv="2311.17590",
-    licence="unconfirmed here (no LICENSE file was read); check your checkout",
+    licence="CC BY-NC 4.0 (non-commercial), per the LICENSE file read at commit cd85adb1a30da60105984019c1f0c4221f4709bf",
     repo_url="https://github.com/ZiqiaoPeng/SyncTalk",
     commit="0522f01803a62b029638126fc821770b471fa66d",
     commit_note="the commit at which README.md (commands, numbers) was read. Not run here.",

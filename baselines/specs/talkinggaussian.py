@@ -7,7 +7,7 @@ SPEC = MethodSpec(
     id="talkinggaussian", name="TalkingGaussian",
     paper="TalkingGaussian: Structure-Persistent 3D Talking Head Synthesis via Gaussian Splatting",
     venue="ECCV 2024", arxiv="2404.15264",
-    licence="unconfirmed here (no LICENSE file was read); check your checkout",
+    licence="unconfirmed: no LICENSE file was found for this repository in the index searched; check your checkout",
     repo_url="https://github.com/Fictionarry/TalkingGaussian",
     commit="9bd34f732e30cd94c0a9a087a125d2dda228e258",
     commit_note="the commit at which README.md (commands) was read. Not run here.",
