@@ -1,0 +1,77 @@
+"""Parameter-only methods of the ``audio_prior`` suite: ``a2e``, ``a2e_regressor``, ``a2e_energy``.
+
+They need no identity (``prepare`` only loads the model once); ``generate`` returns ``Generation(params=...)``.
+A ``pose`` control, when the suite grants one, is followed by the prior (replacement guidance).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ggtalker.bench.method import DriveRequest, Generation, Method
+from ggtalker.core.clip import Clip
+
+
+class A2EMethod(Method):
+    """The Audio-Expression prior (diffusion) or its regressor twin, from the zoo or a checkpoint file.
+
+    Args:
+        zoo: zoo entry name (used when ``checkpoint`` is None).
+        checkpoint: path of a checkpoint written by ``ggtalker.a2e.train``.
+        style: training-voice style (None: the null style; the suite's voices are unknown to the method).
+    """
+
+    name = "a2e"
+
+    def __init__(self, zoo: str = "a2e_synthtalk", checkpoint: str | None = None, style: Any = None, **kw) -> None:
+        super().__init__(**kw)
+        self.zoo, self.checkpoint, self.style = zoo, checkpoint, style
+        self._prior = None
+
+    @property
+    def prior(self):
+        if self._prior is None:
+            from ggtalker.a2e.prior import A2EPrior
+
+            self._prior = (A2EPrior.load(self.checkpoint, self.device) if self.checkpoint
+                           else A2EPrior.from_zoo(self.zoo, self.device))
+        return self._prior
+
+    def prepare(self, identity: str, train: list[Clip]) -> None:
+        self.prior  # loading counts as preparation
+        return None
+
+    def generate(self, state: None, request: DriveRequest) -> Generation:
+        params = self.prior.predict(request.audio, request.fps, request.n_frames, pose=request.controls.get("pose"),
+                                    style=self.style, seed=self.seed)
+        return Generation(params=params)
+
+    def describe(self) -> dict:
+        return {"source": self.checkpoint or f"zoo:{self.zoo}", **self.prior.describe()}
+
+
+class EnergyMethod(Method):
+    """The phoneme-free energy → mouth baseline (:mod:`ggtalker.a2e.energy`)."""
+
+    name = "a2e_energy"
+
+    def __init__(self, zoo: str = "a2e_energy_synthtalk", checkpoint: str | None = None, **kw) -> None:
+        super().__init__(**kw)
+        self.zoo, self.checkpoint = zoo, checkpoint
+        self._model = None
+
+    def prepare(self, identity: str, train: list[Clip]) -> None:
+        if self._model is None:
+            from ggtalker.a2e.energy import EnergyBaseline
+            from ggtalker.zoo import load_path
+
+            self._model = EnergyBaseline.load(self.checkpoint or load_path(self.zoo))
+
+    def generate(self, state: None, request: DriveRequest) -> Generation:
+        params = self._model.predict(request.audio, request.fps, request.n_frames)
+        if "pose" in request.controls:
+            params["pose"] = request.controls["pose"].copy()
+        return Generation(params=params)
+
+    def describe(self) -> dict:
+        return {"source": self.checkpoint or f"zoo:{self.zoo}"}

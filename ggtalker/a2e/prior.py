@@ -1,0 +1,227 @@
+"""``A2EPrior``: audio of any length → head-parameter sequences, with pose/blink/style/seed controls.
+
+Long audio is generated window by window (``window`` frames each), every window conditioned on the last
+``prev`` frames already generated (DiffPoseTalk's scheme), so windows join without seams. The final window
+is shifted back to end at the last frame and its overlap with what exists is imposed by replacement, so
+every window the network sees is full length.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ggtalker.a2e.diffusion import Diffusion
+from ggtalker.a2e.model import STYLE_DIM, A2EConfig, A2ENet
+from ggtalker.audio import AudioEncoder, build_encoder
+from ggtalker.synth.params import PARAM_DIMS, PARAM_ORDER, pack, unpack
+
+CKPT_FORMAT = "ggtalker-a2e/1"
+
+
+def param_slice(key: str) -> slice:
+    """Columns of ``key`` inside a packed vector."""
+    i = 0
+    for k in PARAM_ORDER:
+        if k == key:
+            return slice(i, i + PARAM_DIMS[k])
+        i += PARAM_DIMS[k]
+    raise KeyError(key)
+
+
+def blink_schedule(n_frames: int, fps: float, rate_per_min: float, seed: int = 0) -> np.ndarray:
+    """Eyelid closure ``(n_frames, 2)`` for blinks at ``rate_per_min`` (a Poisson process, ≥ 0.4 s apart).
+
+    Each blink is a 100 ms close / 180 ms open raised-cosine (human blinks last 100–400 ms); both eyes together.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.zeros(n_frames, np.float32)
+    if rate_per_min <= 0:
+        return np.repeat(out[:, None], 2, 1)
+    t, dur = rng.exponential(60.0 / rate_per_min) * 0.5, n_frames / fps
+    close_s, open_s = 0.10, 0.18
+    frames_t = np.arange(n_frames) / fps
+    while t < dur:
+        rel = frames_t - t
+        closing = (rel >= -close_s) & (rel < 0)
+        opening = (rel >= 0) & (rel < open_s)
+        shape = np.zeros(n_frames, np.float32)
+        shape[closing] = 0.5 - 0.5 * np.cos(np.pi * (rel[closing] + close_s) / close_s)
+        shape[opening] = 0.5 + 0.5 * np.cos(np.pi * rel[opening] / open_s)
+        out = np.maximum(out, shape)
+        t += max(0.4, rng.exponential(60.0 / rate_per_min))
+    return np.repeat(out[:, None], 2, 1)
+
+
+class A2EPrior:
+    """A trained Audio-Expression model (diffusion prior or its regressor twin) ready to predict.
+
+    Args:
+        net: the network. diffusion: its schedule. encoder_cfg: the audio encoder it was trained on.
+        mean, std: ``(M,)`` normalisation of packed parameters. style_names: voice per style index 1..K.
+        mode: ``diffusion`` or ``regress``. steps, guidance: DDIM steps and guidance scale.
+    """
+
+    def __init__(self, net: A2ENet, diffusion: Diffusion, encoder_cfg: dict, mean: np.ndarray, std: np.ndarray,
+                 style_names: list[str], mode: str = "diffusion", steps: int = 10, guidance: float = 1.5,
+                 info: dict | None = None, device: str = "cpu") -> None:
+        if mode not in ("diffusion", "regress"):
+            raise ValueError(f"mode must be 'diffusion' or 'regress', got {mode!r}")
+        self.net, self.diffusion, self.encoder_cfg = net.eval().to(device), diffusion, dict(encoder_cfg)
+        self.mean = torch.as_tensor(mean, dtype=torch.float32, device=device)
+        self.std = torch.as_tensor(std, dtype=torch.float32, device=device)
+        self.style_names, self.mode, self.steps, self.guidance = list(style_names), mode, steps, guidance
+        self.info, self.device = dict(info or {}), device
+        self._encoder: AudioEncoder | None = None
+
+    # -- persistence -----------------------------------------------------------------------------
+    def state(self, half: bool = True) -> dict[str, Any]:
+        """A checkpoint dict (fp16 weights when ``half``)."""
+        sd = {k: (v.half() if half and v.is_floating_point() else v).cpu() for k, v in self.net.state_dict().items()}
+        return {"format": CKPT_FORMAT, "config": self.net.cfg.to_dict(), "state_dict": sd,
+                "n_diffusion_steps": self.diffusion.n_steps, "encoder": self.encoder_cfg,
+                "mean": self.mean.cpu().numpy(), "std": self.std.cpu().numpy(), "style_names": self.style_names,
+                "mode": self.mode, "steps": self.steps, "guidance": self.guidance, "info": self.info}
+
+    def save(self, path: str | Path, half: bool = True) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        torch.save(self.state(half), buf)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(buf.getvalue())
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def from_state(cls, ckpt: dict[str, Any], device: str = "cpu", where: str = "checkpoint") -> "A2EPrior":
+        if ckpt.get("format") != CKPT_FORMAT:
+            raise ValueError(f"{where}: format {ckpt.get('format')!r}, expected {CKPT_FORMAT!r}")
+        net = A2ENet(A2EConfig(**ckpt["config"]))
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()})
+        return cls(net, Diffusion(ckpt["n_diffusion_steps"]), ckpt["encoder"], ckpt["mean"], ckpt["std"],
+                   ckpt["style_names"], ckpt["mode"], ckpt["steps"], ckpt["guidance"], ckpt.get("info"), device)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "cpu") -> "A2EPrior":
+        """Load a checkpoint file written by :meth:`save` or by the trainer."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: A2E checkpoint not found")
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        if "prior" in ckpt:  # a training checkpoint (with optimizer state)
+            ckpt = ckpt["prior"]
+        return cls.from_state(ckpt, device, where=str(path))
+
+    @classmethod
+    def from_zoo(cls, name: str = "a2e_synthtalk", device: str = "cpu") -> "A2EPrior":
+        """Load a zoo entry by name (sha256-checked)."""
+        from ggtalker.zoo import load_path
+
+        return cls.load(load_path(name), device)
+
+    # -- inference -----------------------------------------------------------------------------
+    @property
+    def encoder(self) -> AudioEncoder:
+        if self._encoder is None:
+            self._encoder = build_encoder(self.encoder_cfg)
+            if self._encoder.dim != self.net.cfg.audio_dim:
+                raise ValueError(f"audio encoder {self._encoder.name} gives {self._encoder.dim}-d features, the "
+                                 f"model expects {self.net.cfg.audio_dim}")
+        return self._encoder
+
+    def style_index(self, style: str | int | None) -> int:
+        """Index of a training voice's style code (None → 0, the null/average style)."""
+        if style is None:
+            return 0
+        if isinstance(style, (int, np.integer)):
+            if not 0 <= style <= len(self.style_names):
+                raise ValueError(f"style index {style} out of range 0..{len(self.style_names)}")
+            return int(style)
+        if style not in self.style_names:
+            raise KeyError(f"unknown style {style!r}; known: {', '.join(self.style_names)}")
+        return self.style_names.index(style) + 1
+
+    def _style_tensor(self, style: Any) -> torch.Tensor:
+        if style is not None and not isinstance(style, (str, int, np.integer)):
+            code = torch.as_tensor(np.asarray(style, np.float32), device=self.device).reshape(1, STYLE_DIM)
+            return code
+        return torch.tensor([self.style_index(style)], device=self.device)
+
+    @torch.no_grad()
+    def predict(self, audio16k: np.ndarray, fps: float = 25.0, n_frames: int | None = None,
+                pose: np.ndarray | None = None, blink_rate: float | None = None, style: Any = None,
+                seed: int = 0, features: torch.Tensor | None = None) -> dict[str, np.ndarray]:
+        """Head parameters for ``audio16k`` ``(S,)`` at 16 kHz.
+
+        Args:
+            n_frames: output length (default: the audio's duration × fps).
+            pose: ``(N, 6)`` head pose to follow (imposed by replacement guidance); None lets the prior move the head.
+            blink_rate: blinks per minute (a seeded schedule imposed on ``blink``); None lets the prior blink.
+            style: a training voice name, a style index, a ``(64,)`` code, or None (the null style).
+            seed: initial noise of the diffusion sampler (pose and blinks vary with it; lips follow the audio).
+            features: precomputed ``encoder.encode`` output ``(N, Da)`` (skips the encoder).
+        Returns:
+            ``{"expr": (N, 10), "jaw": (N, 1), "blink": (N, 2), "pose": (N, 6)}`` float32.
+        """
+        if n_frames is None:
+            n_frames = int(round(len(audio16k) / 16_000 * fps))
+        feats = features if features is not None else self.encoder.encode(audio16k, n_frames, fps)
+        feats = feats.to(self.device)
+        known, kmask = self._known(n_frames, fps, pose, blink_rate, seed)
+        style_t = self._style_tensor(style)
+        gen = torch.Generator(device="cpu").manual_seed(int(seed))
+        out = self._generate(feats, known, kmask, style_t, gen)
+        return {k: v for k, v in unpack((out * self.std + self.mean).cpu().numpy()).items()}
+
+    def _known(self, n: int, fps: float, pose: np.ndarray | None, blink_rate: float | None, seed: int):
+        m = self.net.cfg.motion_dim
+        raw = torch.zeros(n, m, device=self.device)
+        mask = torch.zeros(n, m, dtype=torch.bool, device=self.device)
+        if pose is not None:
+            pose = np.asarray(pose, np.float32)
+            if pose.shape != (n, PARAM_DIMS["pose"]):
+                raise ValueError(f"pose must be ({n}, 6), got {pose.shape}")
+            raw[:, param_slice("pose")] = torch.from_numpy(pose).to(self.device)
+            mask[:, param_slice("pose")] = True
+        if blink_rate is not None:
+            raw[:, param_slice("blink")] = torch.from_numpy(blink_schedule(n, fps, blink_rate, seed)).to(self.device)
+            mask[:, param_slice("blink")] = True
+        return (raw - self.mean) / self.std, mask
+
+    def _generate(self, feats: torch.Tensor, known: torch.Tensor, kmask: torch.Tensor, style: torch.Tensor,
+                  gen: torch.Generator) -> torch.Tensor:
+        cfg = self.net.cfg
+        n, w, p = len(feats), cfg.window, cfg.prev
+        # Audio of the P frames before the start does not exist: repeat the first frame's features.
+        feats_p = torch.cat([feats[:1].expand(p, -1), feats], 0)
+        out = torch.zeros(n, cfg.motion_dim, device=self.device)
+        done = 0
+        while done < n:
+            start = max(0, min(done, n - w))  # the last window shifts back to stay full length
+            stop = min(start + w, n)
+            k, km = known[start:stop].clone(), kmask[start:stop].clone()
+            if done > start:  # frames generated by the previous window are imposed, so the join is exact
+                k[: done - start] = out[start:done]
+                km[: done - start] = True
+            has_prev = start >= p
+            prev = out[start - p : start] if has_prev else torch.zeros(p, cfg.motion_dim, device=self.device)
+            args = (feats_p[start : stop + p][None], prev[None], torch.tensor([has_prev], device=self.device),
+                    style)
+            if self.mode == "diffusion":
+                noise_gen = gen
+                x = self.diffusion.sample(self.net, *args, n=stop - start, steps=self.steps, guidance=self.guidance,
+                                          known=k[None], known_mask=km[None], generator=noise_gen)
+            else:
+                x = self.diffusion.regress(self.net, *args, n=stop - start, known=k[None], known_mask=km[None])
+            out[start:stop] = x[0]
+            done = stop
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"mode": self.mode, "steps": self.steps, "guidance": self.guidance, "encoder": self.encoder_cfg,
+                "config": self.net.cfg.to_dict(), "styles": len(self.style_names), **self.info}

@@ -1,0 +1,200 @@
+"""Train the Audio-Expression prior (or its regressor twin) on the SynthTalk corpus.
+
+    python -m ggtalker.a2e.train scale=smoke out=/tmp/a2e              # CPU, a couple of minutes
+    python -m ggtalker.a2e.train scale=full out=OUT device=cuda        # one H200, minutes
+    torchrun --nproc_per_node=2 -m ggtalker.a2e.train scale=full ...   # DDP over GPUs
+    python -m ggtalker.a2e.train scale=smoke mode=regress out=/tmp/reg # the deterministic regressor
+
+Arguments are ``key=value`` overrides of :data:`DEFAULTS` (OmegaConf dotlist). Re-running with the same
+``out`` resumes from ``out/train_state.pt`` (weights, optimizer, step, loss history). Writes ``out/a2e.pt``
+(fp16 weights, what the zoo ships), ``out/loss.png`` and ``out/log.json``; ``zoo=<name>`` also stores
+the result as a zoo entry with its recipe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+from tqdm.auto import tqdm
+
+from ggtalker.a2e.data import WindowSampler, build_corpus, style_names
+from ggtalker.a2e.diffusion import Diffusion
+from ggtalker.a2e.model import A2EConfig, A2ENet
+from ggtalker.a2e.prior import A2EPrior, param_slice
+from ggtalker.audio import build_encoder
+
+#: Per-scale defaults; any key can be overridden on the command line.
+DEFAULTS = {
+    "smoke": {"corpus": "smoke", "d_model": 96, "n_layers": 2, "audio_layers": 1, "n_heads": 4,
+              "steps": 400, "batch": 12, "lr": 2e-3, "threads": 1},
+    "full": {"corpus": "full", "d_model": 192, "n_layers": 6, "audio_layers": 2, "n_heads": 4,
+             "steps": 12000, "batch": 64, "lr": 5e-4},
+}
+COMMON = {"scale": "smoke", "mode": "diffusion", "out": "outputs/a2e", "device": "cpu", "seed": 0, "workers": 2,
+          "encoder": {"kind": "logmel"}, "window": 100, "prev": 10, "p_drop": 0.1, "diffusion_steps": 500,
+          "sample_steps": 8, "guidance": 1.5, "mouth_weight": 2.0, "ckpt_every": 100, "threads": 2, "zoo": None}
+
+
+def config(argv: list[str]) -> dict:
+    """Defaults for the requested scale, overridden by ``key=value`` arguments."""
+    cli = OmegaConf.from_dotlist(argv)
+    scale = str(cli.get("scale", "smoke"))
+    if scale not in DEFAULTS:
+        raise SystemExit(f"scale must be one of {sorted(DEFAULTS)}, got {scale!r}")
+    cfg = OmegaConf.merge(COMMON, DEFAULTS[scale], cli)
+    if cfg.mode not in ("diffusion", "regress"):
+        raise SystemExit(f"mode must be diffusion or regress, got {cfg.mode!r}")
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+def dim_weights(mouth_weight: float, m: int) -> torch.Tensor:
+    """Loss weights ``(M,)``: the mouth (lip components, tongue, jaw) counts ``mouth_weight`` times."""
+    w = torch.ones(m)
+    w[0:5] = mouth_weight  # lip_round … lower_lip_depress
+    w[9] = mouth_weight  # tongue_up
+    w[param_slice("jaw")] = mouth_weight
+    return w
+
+
+def plot_losses(losses: list[float], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    y = np.asarray(losses)
+    ax.plot(y, lw=0.5, alpha=0.4, label="batch")
+    k = max(1, len(y) // 50)
+    if len(y) >= k:
+        ax.plot(np.arange(k - 1, len(y)), np.convolve(y, np.ones(k) / k, "valid"), label=f"mean of {k}")
+    ax.set(xlabel="step", ylabel="loss", yscale="log", title=title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def train(cfg: dict) -> Path:
+    """Train per ``cfg`` (see :data:`DEFAULTS`); returns the path of the exported fp16 checkpoint."""
+    ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    rank = 0
+    if ddp:
+        torch.distributed.init_process_group("nccl")
+        rank = torch.distributed.get_rank()
+        torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
+        cfg["device"] = f"cuda:{os.environ['LOCAL_RANK']}"
+    torch.set_num_threads(int(cfg["threads"]))
+    torch.manual_seed(cfg["seed"] + rank)
+    out = Path(cfg["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    dev = cfg["device"]
+
+    # Rank 0 builds the corpus and features first; the others then read them from the cache.
+    if rank != 0:
+        torch.distributed.barrier()
+    corpus = build_corpus(cfg["corpus"], seed=cfg["seed"], workers=cfg["workers"])
+    encoder = build_encoder(dict(cfg["encoder"]))
+    feats = corpus.features(encoder)
+    if ddp and rank == 0:
+        torch.distributed.barrier()
+    mean = corpus.params.mean(0)
+    std = np.maximum(corpus.params.std(0), 1e-3)  # pose translations barely move; avoid blowing them up
+    names = style_names()
+    net_cfg = A2EConfig(audio_dim=encoder.dim, n_styles=len(names), d_model=cfg["d_model"], n_heads=cfg["n_heads"],
+                        n_layers=cfg["n_layers"], audio_layers=cfg["audio_layers"], window=cfg["window"], prev=cfg["prev"])
+    net = A2ENet(net_cfg).to(dev)
+    diffusion = Diffusion(cfg["diffusion_steps"])
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=cfg["steps"], pct_start=0.05)
+    step, losses = 0, []
+    state_path = out / "train_state.pt"
+    if state_path.is_file():
+        st = torch.load(state_path, map_location=dev, weights_only=False)
+        if st["cfg"]["mode"] != cfg["mode"] or st["net_cfg"] != net_cfg.to_dict():
+            raise SystemExit(f"{state_path}: was trained with another mode/architecture; use a new out=")
+        net.load_state_dict(st["net"])
+        opt.load_state_dict(st["opt"])
+        sched.load_state_dict(st["sched"])
+        step, losses = st["step"], st["losses"]
+        print(f"resuming {state_path} at step {step}", file=sys.stderr)
+    model = torch.nn.parallel.DistributedDataParallel(net) if ddp else net
+    sampler = WindowSampler(corpus, feats, mean, std, cfg["window"], cfg["prev"], seed=cfg["seed"] * 1000 + rank + step)
+    weights = dim_weights(cfg["mouth_weight"], net_cfg.motion_dim).to(dev)
+
+    def save_state() -> None:
+        if rank == 0:
+            tmp = state_path.with_suffix(".tmp")
+            torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step,
+                        "losses": losses, "cfg": cfg, "net_cfg": net_cfg.to_dict()}, tmp)
+            tmp.replace(state_path)
+
+    t0 = time.perf_counter()
+    net.train()
+    bar = tqdm(total=cfg["steps"], initial=step, desc=f"a2e {cfg['mode']} ({cfg['scale']})", unit="step", disable=rank != 0)
+    while step < cfg["steps"]:
+        b = {k: v.to(dev, non_blocking=True) for k, v in sampler.batch(cfg["batch"]).items()}
+        loss = diffusion.training_loss(model, b["x0"], b["audio"], b["prev"], b["prev_mask"], b["style"],
+                                       p_drop=cfg["p_drop"], weights=weights, regress=cfg["mode"] == "regress")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        losses.append(float(loss))
+        bar.update(1)
+        bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
+        if step % cfg["ckpt_every"] == 0:
+            save_state()
+    bar.close()
+    save_state()
+    train_s = time.perf_counter() - t0
+    if ddp:
+        torch.distributed.destroy_process_group()
+    if rank != 0:
+        return out / "a2e.pt"
+
+    net.eval()
+    info = {"corpus": cfg["corpus"], "corpus_items": len(corpus), "corpus_frames": int(len(corpus.params)),
+            "steps": step, "batch": cfg["batch"], "final_loss": float(np.mean(losses[-50:])), "seed": cfg["seed"]}
+    prior = A2EPrior(net.cpu(), diffusion, encoder.describe() | {"kind": cfg["encoder"]["kind"]}, mean, std, names,
+                     mode=cfg["mode"], steps=cfg["sample_steps"], guidance=cfg["guidance"], info=info)
+    prior.encoder_cfg = dict(cfg["encoder"])  # the constructor options, not the description
+    path = prior.save(out / "a2e.pt")
+    plot_losses(losses, out / "loss.png", f"A2E {cfg['mode']} ({cfg['scale']}, {step} steps)")
+    (out / "log.json").write_text(json.dumps({"cfg": cfg, "info": info, "train_s": train_s,
+                                              "device": torch.cuda.get_device_name() if dev.startswith("cuda") else "cpu"}, indent=1))
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB), loss {info['final_loss']:.4f}, {train_s:.0f} s")
+    if cfg.get("zoo"):
+        from ggtalker.zoo import save_entry
+
+        recipe = "python -m ggtalker.a2e.train " + " ".join(f"{k}={v}" for k, v in _overrides(cfg).items())
+        dev_name = torch.cuda.get_device_name() if dev.startswith("cuda") else f"cpu ({os.cpu_count()} cores visible)"
+        card = save_entry(cfg["zoo"], path, recipe=recipe, data=f"SynthTalk A2E corpus '{cfg['corpus']}' "
+                          f"({len(corpus)} performances, {len(corpus.params)} frames, training sentences of "
+                          f"TRAIN_LANGUAGES × TRAIN_VOICES)", steps=step, device=dev_name,
+                          metrics={"final_loss": info["final_loss"]}, train_s=round(train_s, 1), mode=cfg["mode"])
+        print(f"zoo entry {card}")
+    return path
+
+
+def _overrides(cfg: dict) -> dict:
+    base = {**COMMON, **DEFAULTS[cfg["scale"]]}
+    keep = {k: v for k, v in cfg.items() if k in ("scale", "mode") or (k in base and base[k] != v and k not in ("out", "zoo", "device", "workers", "threads"))}
+    return keep
+
+
+def main(argv: list[str] | None = None) -> None:
+    train(config(sys.argv[1:] if argv is None else argv))
+
+
+if __name__ == "__main__":
+    main()
