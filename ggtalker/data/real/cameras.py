@@ -5,7 +5,9 @@ of :mod:`ggtalker.synth.params` (+y up, +z out of the face, +x to the subject's 
 
 ER-NeRF, RAD-NeRF, TalkingGaussian, GaussianTalker and SyncTalk (all from AD-NeRF's preprocessing) store in
 ``transforms_*.json`` a 4x4 **camera-to-world** matrix whose camera axes follow OpenGL (x right, y up,
-z backwards: the camera looks along its -z). Their world is the face tracker's 3DMM (BFM) head frame, whose
+z backwards: the camera looks along its -z). Evidence: their ``face_tracking/util.py`` maps head points by
+``p_cam = R p + t`` and projects ``u = -f X/Z + cx, v = f Y/Z + cy`` (points in front have Z < 0, +Y is up in
+the image); ``process.py:save_transforms`` stores ``[R^T | -R^T t]``, the inverse, as ``transform_matrix``. Their world is the face tracker's 3DMM (BFM) head frame, whose
 axes match ours (y up, z out of the face, x to the subject's left); its unit is the tracker's (their
 ``save_transforms`` divides the tracked translation by 10), not metres. The conversion is::
 
