@@ -1,0 +1,232 @@
+"""Customized Adaptation of the visual side to one identity from a short monocular clip.
+
+1. UV map from the reference frame with the Identity-Gaussian Generator (the prior's initialisation).
+2. Optimise the UV map (and the color MLP) with the tracked parameters frozen.
+3. Optimise jointly with per-frame parameter corrections (absorbs monocular tracking error).
+4. Fine-tune the Body Inpainter on the clip's own frames composited from the adapted head.
+The audio prior is adapted separately (:mod:`ggtalker.gaussians.a2e_adapt`). Steps are configurable;
+:class:`IdentityState` is what generation needs and what ``scripts/talk.py`` loads.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from ggtalker.gaussians.color_mlp import ColorMLP
+from ggtalker.gaussians.data import FrameSet
+from ggtalker.gaussians.inpainter import BodyInpainter
+from ggtalker.gaussians.losses import mask_loss, photometric, uv_regulariser
+from ggtalker.gaussians.prior import E2VConfig, E2VPrior
+from ggtalker.gaussians.render import render_head, scale_intrinsics
+
+STATE_FORMAT = "ggtalker-identity/1"
+
+
+@dataclass
+class AdaptConfig:
+    """Adaptation budget. ``max_side`` renders training frames at most this many pixels high/wide."""
+
+    steps_uv: int = 60
+    steps_joint: int = 30
+    steps_inpaint: int = 40
+    batch: int = 2
+    lr_uv: float = 1e-2
+    lr_mlp: float = 1e-3
+    lr_params: float = 2e-3
+    lr_inpaint: float = 1e-3
+    w_mask: float = 0.5
+    w_reg: float = 0.01
+    w_param: float = 1.0
+    max_side: int = 96
+    ref_frame: int = 0
+    seed: int = 0
+
+
+@dataclass
+class IdentityState:
+    """An adapted identity: everything generation needs.
+
+    Attributes:
+        e2v_config: the prior's sizes (rebuilds the head and the color MLP).
+        uvmap: ``(C, R, R)`` the adapted UV Gaussian map.
+        color_mlp: state dict of the adapted color MLP (None = base colours only).
+        inpainter: state dict of the adapted Body Inpainter (None = naive paste).
+        context: ``(H, W, 3)`` uint8 identity frame (body, background) the head is inpainted into.
+        context_head: ``(H, W)`` uint8 head mask of the context frame.
+        a2e_style: ``(64,)`` adapted speaking-style code or None; a2e_state: adapted A2E weights or None.
+        report: losses and timings of the adaptation.
+    """
+
+    e2v_config: dict
+    uvmap: torch.Tensor
+    color_mlp: dict | None
+    inpainter: dict | None
+    context: np.ndarray
+    context_head: np.ndarray
+    a2e_style: np.ndarray | None = None
+    a2e_state: dict | None = None
+    report: dict = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        d = {"format": STATE_FORMAT, **{k: getattr(self, k) for k in self.__dataclass_fields__}}
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        torch.save(d, tmp)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "IdentityState":
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: identity checkpoint not found (write one with GGTalker adaptation)")
+        d = torch.load(path, map_location="cpu", weights_only=False)
+        if not isinstance(d, dict) or d.get("format") != STATE_FORMAT:
+            raise ValueError(f"{path}: not a {STATE_FORMAT} checkpoint")
+        d.pop("format")
+        return cls(**d)
+
+
+def training_view(fs: FrameSet, max_side: int) -> tuple[FrameSet, float]:
+    """Downscale frames (and intrinsics) so the longer side is at most ``max_side``; returns (frames, factor)."""
+    h, w = fs.size
+    f = min(1.0, max_side / max(h, w))
+    if f >= 1.0:
+        return fs, 1.0
+    nh, nw = max(8, round(h * f)), max(8, round(w * f))
+    img = F.interpolate(fs.images.permute(0, 3, 1, 2), size=(nh, nw), mode="bilinear", antialias=True,
+                        align_corners=False).permute(0, 2, 3, 1)
+    head = F.interpolate(fs.head[:, None], size=(nh, nw), mode="area")[:, 0]
+    fx = nw / w
+    return FrameSet(img, head, fs.params, scale_intrinsics(fs.K, fx), fs.w2c, fs.clip_index), fx
+
+
+def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: AdaptConfig, inpainter: BodyInpainter | None = None,
+                   use_color: bool = True, progress: bool = True) -> IdentityState:
+    """Adapt the visual prior to ``fs`` (one identity's training frames). ``prior`` is not modified.
+
+    Args:
+        prior: the trained (or, for the no-prior ablation, freshly initialised) E2V prior.
+        fs: training frames with tracked params, cameras and head masks.
+        inpainter: Body Inpainter to fine-tune (a copy is taken), or None for no inpainting.
+        use_color: adapt and keep the color MLP (False: base colours only).
+    """
+    t_start = time.perf_counter()
+    g = torch.Generator().manual_seed(cfg.seed)
+    head = prior.head
+    tv, _ = training_view(fs, cfg.max_side)
+    h, w = tv.size
+    ref = fs.take([cfg.ref_frame])
+    with torch.no_grad():
+        uv0 = prior.generator.from_reference(head, ref.images.permute(0, 3, 1, 2), ref.params, ref.K, ref.w2c)[0]
+    uvmap = torch.nn.Parameter(uv0.clone())
+    mlp: ColorMLP | None = copy.deepcopy(prior.color_mlp) if use_color else None
+    n = len(tv)
+    delta = {k: torch.zeros(n, tv.params[k].shape[1], requires_grad=True) for k in ("expr", "jaw", "pose")}
+    report: dict[str, Any] = {"n_frames": n, "train_size": [h, w], "n_gaussians": head.n_gaussians}
+
+    def step_loss(idx: list[int], joint: bool) -> torch.Tensor:
+        b = tv.take(idx)
+        p = dict(b.params)
+        if joint:
+            for k, d in delta.items():
+                p[k] = p[k] + d[idx]
+        r = render_head(head, uvmap, p, b.K, b.w2c, w, h, mlp)
+        gt = b.images * b.head[..., None]
+        loss = photometric(r.rgb, gt) + cfg.w_mask * mask_loss(r.alpha, b.head) + cfg.w_reg * uv_regulariser(uvmap)
+        if joint:
+            loss = loss + cfg.w_param * sum(d[idx].pow(2).mean() for d in delta.values())
+        return loss
+
+    def run(stage: str, steps: int, groups: list[dict], joint: bool) -> list[float]:
+        if steps <= 0:
+            return []
+        opt = torch.optim.Adam(groups)
+        hist = []
+        for _ in tqdm(range(steps), desc=f"adapt {stage}", disable=not progress):
+            idx = torch.randint(n, (min(cfg.batch, n),), generator=g).tolist()
+            loss = step_loss(idx, joint)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            hist.append(float(loss.detach()))
+        return hist
+
+    groups = [{"params": [uvmap], "lr": cfg.lr_uv}]
+    if mlp is not None:
+        groups.append({"params": list(mlp.parameters()), "lr": cfg.lr_mlp})
+    t0 = time.perf_counter()
+    h1 = run("uv", cfg.steps_uv, groups, joint=False)
+    h2 = run("joint", cfg.steps_joint, groups + [{"params": list(delta.values()), "lr": cfg.lr_params}], joint=True)
+    report.update(loss_uv=_ends(h1), loss_joint=_ends(h2), head_s=time.perf_counter() - t0)
+
+    inp_state = None
+    if inpainter is not None:
+        t0 = time.perf_counter()
+        inp = copy.deepcopy(inpainter)
+        hist = finetune_inpainter(inp, head, uvmap.detach(), mlp, fs, cfg, ref_index=cfg.ref_frame,
+                                  generator=g, progress=progress)
+        inp_state = {k: v.detach().clone() for k, v in inp.state_dict().items()}
+        report.update(loss_inpaint=_ends(hist), inpaint_s=time.perf_counter() - t0)
+    report["seconds"] = time.perf_counter() - t_start
+    ctx = (ref.images[0] * 255).round().byte().numpy()
+    ctx_head = ref.head[0].round().byte().numpy()
+    return IdentityState(e2v_config=asdict(prior.cfg), uvmap=uvmap.detach().clone(),
+                         color_mlp=None if mlp is None else {k: v.detach().clone() for k, v in mlp.state_dict().items()},
+                         inpainter=inp_state, context=ctx, context_head=ctx_head, report=report)
+
+
+def finetune_inpainter(inp: BodyInpainter, head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, fs: FrameSet,
+                       cfg: AdaptConfig, ref_index: int, generator: torch.Generator, progress: bool = True) -> list[float]:
+    """Teach the inpainter to turn (adapted head render, reference frame) into each training frame."""
+    tv, _ = training_view(fs, cfg.max_side)
+    h, w = tv.size
+    ctx = tv.take([ref_index])
+    context = ctx.images.permute(0, 3, 1, 2)
+    context_head = ctx.head[:, None]
+    opt = torch.optim.Adam(inp.parameters(), lr=cfg.lr_inpaint)
+    hist = []
+    for _ in tqdm(range(cfg.steps_inpaint), desc="adapt inpainter", disable=not progress):
+        idx = torch.randint(len(tv), (min(cfg.batch, len(tv)),), generator=generator).tolist()
+        b = tv.take(idx)
+        with torch.no_grad():
+            r = render_head(head, uvmap, b.params, b.K, b.w2c, w, h, mlp)
+        out = inp(r.rgb.permute(0, 3, 1, 2), r.alpha.permute(0, 3, 1, 2), context.expand(len(idx), -1, -1, -1),
+                  context_head.expand(len(idx), -1, -1, -1))
+        loss = photometric(out.permute(0, 2, 3, 1), b.images)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        hist.append(float(loss.detach()))
+    return hist
+
+
+def _ends(hist: list[float], k: int = 5) -> list[float]:
+    """Mean loss over the first and the last ``k`` steps (the adaptation log)."""
+    if not hist:
+        return []
+    return [float(np.mean(hist[:k])), float(np.mean(hist[-k:]))]
+
+
+def build_runtime(state: IdentityState, template=None) -> tuple[E2VPrior, ColorMLP | None, BodyInpainter | None]:
+    """Head (via a prior shell), color MLP and inpainter rebuilt from an :class:`IdentityState`."""
+    shell = E2VPrior(E2VConfig(**state.e2v_config), template)
+    mlp = None
+    if state.color_mlp is not None:
+        mlp = shell.color_mlp
+        mlp.load_state_dict(state.color_mlp)
+    inp = None
+    if state.inpainter is not None:
+        inp = BodyInpainter()
+        inp.load_state_dict(state.inpainter)
+    return shell, mlp, inp

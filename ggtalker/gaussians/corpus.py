@@ -1,0 +1,80 @@
+"""Training data for the visual priors: SynthTalk identities under random motion, seen from many views.
+
+The E2V prior and the inpainter need no audio, only (image, camera, parameters, mask) of many people, so
+each clip is an identity making random expressions with one camera per frame spread over an orbit
+(yaw ±60°, pitch ±15°), rendered by the world's own :func:`ggtalker.synth.world.render_clip` with the
+world's tracker noise. Identities come from the training split when :mod:`ggtalker.synth.splits`
+provides one, else seeds ``10_000 + i`` (test suites draw small seeds). Cached under the data cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ggtalker.core.clip import Cameras, write_clip
+from ggtalker.synth.params import PARAM_DIMS
+
+SCALES = {"smoke": {"n_identities": 8, "n_frames": 16, "size": 64},
+          "full": {"n_identities": 160, "n_frames": 24, "size": 256}}
+
+
+def train_identity_seeds(n: int) -> list[int]:
+    """``n`` identity seeds that no test suite uses."""
+    try:
+        from ggtalker.synth import splits
+
+        seeds = list(splits.train_identities())[:n]
+        if len(seeds) >= n:
+            return [int(s) for s in seeds]
+    except (ImportError, AttributeError, TypeError):
+        pass
+    return [10_000 + i for i in range(n)]
+
+
+def random_motion(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Independent random expressions per frame (the prior must see every combination), modest pose."""
+    expr = rng.uniform(0, 1, (n, PARAM_DIMS["expr"])) * (rng.uniform(size=(n, PARAM_DIMS["expr"])) < 0.35)
+    blink = np.repeat((rng.uniform(size=(n, 1)) < 0.15).astype(float), 2, 1)
+    pose = np.concatenate([rng.normal(0, [0.08, 0.15, 0.05], (n, 3)), rng.normal(0, 0.005, (n, 3))], 1)
+    return {"expr": expr.astype(np.float32), "jaw": rng.uniform(0, 0.9, (n, 1)).astype(np.float32),
+            "blink": blink.astype(np.float32), "pose": pose.astype(np.float32)}
+
+
+def orbit_views(n: int, size: int, rng: np.random.Generator) -> Cameras:
+    """One camera per frame at a random yaw/pitch around the head, SynthTalk's lens and distance."""
+    from ggtalker.synth.cameras import intrinsics, look_at, orbit_eye
+
+    K = np.tile(intrinsics(size)[None], (n, 1, 1)).astype(np.float32)
+    w2c = np.stack([look_at(orbit_eye(float(rng.uniform(-60, 60)), float(rng.uniform(-15, 15))))
+                    for _ in range(n)]).astype(np.float32)
+    return Cameras(K, w2c)
+
+
+def build_visual_corpus(scale: str = "smoke", seed: int = 0, root: Path | None = None, progress: bool = True,
+                        **overrides: int) -> Path:
+    """Render (or reuse) the corpus; returns its folder of clip folders ``<root>/<identity>/clip``."""
+    from ggtalker.bench.toy import cache_root
+    from ggtalker.synth.world import render_clip
+
+    spec = {**SCALES[scale], **overrides, "seed": seed, "v": 1}
+    key = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
+    root = Path(root) if root is not None else cache_root() / "gaussians_corpus" / f"{scale}_{key}"
+    seeds = train_identity_seeds(spec["n_identities"])
+    for i, ident in enumerate(tqdm(seeds, desc=f"visual corpus ({scale})", disable=not progress)):
+        dest = root / f"id{ident}" / "clip"
+        if (dest / "clip.json").is_file():
+            continue
+        rng = np.random.default_rng([seed, ident])
+        n = spec["n_frames"]
+        perf = {"params": random_motion(n, rng), "fps": 25.0, "audio": None, "meta": {"identity": f"id{ident}"}}
+        clip = render_clip(ident, perf, orbit_views(n, spec["size"], rng), spec["size"], tracker_noise=1.0,
+                           seed=seed + i, clip_id=f"e2v_id{ident}")
+        clip.meta["identity"] = f"id{ident}"
+        write_clip(clip, dest, overwrite=True)
+    (root / "corpus.json").write_text(json.dumps({**spec, "identities": seeds}, indent=1))
+    return root

@@ -1,0 +1,112 @@
+"""Identity-Gaussian Generator: one reference image (+ its camera and head parameters) → UV Gaussian map.
+
+Shared by all identities. The reference image is lifted into the template's UV layout: every texel's
+surface point on the reference-posed mesh is projected into the image and its colour sampled, with a
+visibility weight from the surface normal (the head is near-convex, so back-facing = hidden). A small
+U-Net in UV space then predicts the full Gaussian map from the lifted colours, the visibility, a learned
+positional map (the prior over where lips, eyes and hair sit) and a global code of the whole image (for
+what the camera did not see, e.g. the back of the head). The colour channel is a residual on the
+lifted colour, so a texel that was seen starts at the colour it was seen with.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ggtalker.gaussians.binding import triangle_frames
+from ggtalker.gaussians.head import N_GEOM, GaussianHead
+from ggtalker.gaussians.render import full_params
+
+
+def lift_to_uv(head: GaussianHead, image: torch.Tensor, params: dict[str, torch.Tensor], K: torch.Tensor,
+               w2c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sample a batch of images at the texels' projected surface points.
+
+    Args:
+        image: ``(B, 3, H, W)`` in [0, 1].
+        params: ``{...}`` each ``(B, D)``: the reference frames' head parameters.
+        K, w2c: ``(B, 3, 3)``, ``(B, 4, 4)`` the reference cameras.
+
+    Returns:
+        ``rgb (B, 3, R, R)`` and ``visibility (B, 1, R, R)`` in [0, 1] (0 for texels not covered by the layout).
+    """
+    b, _, h, w = image.shape
+    lay, tpl = head.layout, head.template
+    verts = tpl.vertices(full_params(params, b, image.device))
+    tri = verts[:, tpl.faces[lay.face]]                                      # (B, G, 3, 3)
+    pts = (lay.bary[None, :, :, None] * tri).sum(2)                         # (B, G, 3)
+    _, R, _ = triangle_frames(verts, tpl.faces)
+    normals = R[:, lay.face, :, 2]
+    cam = torch.einsum("bij,bgj->bgi", w2c[:, :3, :3], pts) + w2c[:, None, :3, 3]
+    uvz = torch.einsum("bij,bgj->bgi", K, cam)
+    pix = uvz[..., :2] / uvz[..., 2:].clamp_min(1e-6)
+    grid = torch.stack([pix[..., 0] / w * 2 - 1, pix[..., 1] / h * 2 - 1], -1)[:, None]   # (B, 1, G, 2)
+    rgb = F.grid_sample(image, grid, align_corners=False, padding_mode="border")[:, :, 0]  # (B, 3, G)
+    centre = -torch.einsum("bji,bj->bi", w2c[:, :3, :3], w2c[:, :3, 3])
+    to_cam = centre[:, None] - pts
+    facing = (normals * to_cam).sum(-1) / to_cam.norm(dim=-1).clamp_min(1e-9)
+    inside = (grid.abs() < 1).all(-1)[:, 0] & (cam[..., 2] > 0)
+    vis = (facing.clamp(0, 1) * inside).unsqueeze(1)                       # (B, 1, G)
+    res = lay.res
+    out_rgb = torch.zeros(b, 3, res * res, device=image.device)
+    out_vis = torch.zeros(b, 1, res * res, device=image.device)
+    out_rgb[..., lay.texel] = rgb
+    out_vis[..., lay.texel] = vis
+    return out_rgb.reshape(b, 3, res, res), out_vis.reshape(b, 1, res, res)
+
+
+def _block(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.GroupNorm(min(8, cout), cout), nn.SiLU(),
+                         nn.Conv2d(cout, cout, 3, padding=1), nn.SiLU())
+
+
+class IdentityGaussianGenerator(nn.Module):
+    """Reference image → UV Gaussian map ``(B, 14 + n_feat, R, R)`` (channels of :mod:`ggtalker.gaussians.head`).
+
+    Args:
+        uv_res: UV map resolution (must match the head's layout).
+        n_feat: color-MLP feature channels.
+        width: base channel width of the UV U-Net.
+        code_dim: global image code size.
+    """
+
+    def __init__(self, uv_res: int = 48, n_feat: int = 8, width: int = 32, code_dim: int = 32, n_pos: int = 8) -> None:
+        super().__init__()
+        self.uv_res, self.n_feat = uv_res, n_feat
+        self.out_channels = N_GEOM + n_feat
+        self.pos = nn.Parameter(torch.randn(1, n_pos, uv_res, uv_res) * 0.1)
+        self.image_enc = nn.Sequential(
+            nn.Conv2d(4, 16, 4, 2, 1), nn.SiLU(), nn.Conv2d(16, 32, 4, 2, 1), nn.SiLU(),
+            nn.Conv2d(32, 64, 4, 2, 1), nn.SiLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, code_dim))
+        cin = 3 + 1 + n_pos + code_dim
+        self.down1 = _block(cin, width)
+        self.down2 = _block(width, width * 2)
+        self.mid = _block(width * 2, width * 2)
+        self.up = _block(width * 3, width)
+        self.head = nn.Conv2d(width, self.out_channels, 1)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, lifted_rgb: torch.Tensor, visibility: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        """UV maps ``(B, C, R, R)`` from :func:`lift_to_uv`'s output and the reference image ``(B, 3, H, W)``."""
+        b = image.shape[0]
+        small = F.interpolate(image, size=(64, 64), mode="bilinear", align_corners=False, antialias=True)
+        code = self.image_enc(torch.cat([small, torch.ones_like(small[:, :1])], 1))
+        r = self.uv_res
+        x = torch.cat([lifted_rgb * visibility, visibility, self.pos.expand(b, -1, -1, -1),
+                       code[:, :, None, None].expand(-1, -1, r, r)], 1)
+        d1 = self.down1(x)
+        d2 = self.mid(self.down2(F.avg_pool2d(d1, 2)))
+        u = self.up(torch.cat([d1, F.interpolate(d2, size=(r, r), mode="nearest")], 1))
+        out = self.head(u)
+        # Colour is a residual on what the camera saw: (lifted - 0.5) where visible.
+        col = (lifted_rgb - 0.5) * (visibility > 0.05)
+        return torch.cat([out[:, :11], out[:, 11:14] + col, out[:, 14:]], 1)
+
+    def from_reference(self, head: GaussianHead, image: torch.Tensor, params: dict[str, torch.Tensor],
+                       K: torch.Tensor, w2c: torch.Tensor) -> torch.Tensor:
+        """Convenience: lift then predict. Shapes as :func:`lift_to_uv`; returns ``(B, C, R, R)``."""
+        rgb, vis = lift_to_uv(head, image, params, K, w2c)
+        return self(rgb, vis, image)

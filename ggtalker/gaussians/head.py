@@ -1,0 +1,115 @@
+"""The rigged Gaussian head: a UV Gaussian map sampled over the template into triangle-bound Gaussians.
+
+UV map channels (``UV_CHANNELS``), per texel: offset 3 (triangle-local, in triangle units), log-scale 3,
+rotation 4 (wxyz, added to identity), opacity logit 1, colour 3 (the degree-0 SH coefficient, i.e.
+``rgb - 0.5``), then ``feat`` channels the color MLP reads. Every texel covered by a UV triangle becomes
+one Gaussian on that triangle, at the texel's barycentric position plus the offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ggtalker.gaussians.binding import BoundGaussians, local_position, to_world, uv_barycentrics
+from ggtalker.gaussians.template import HeadTemplate
+
+N_GEOM = 3 + 3 + 4 + 1 + 3
+#: Offsets are predicted in [-1, 1] and scaled to this many triangle units.
+OFFSET_RANGE = 0.5
+#: Base log-scale: a texel's Gaussian about as wide as the spacing between texels.
+BASE_LOG_SCALE = float(np.log(0.45))
+
+
+@dataclass
+class UVLayout:
+    """Where each Gaussian sits: texels of a ``res × res`` map covered by the template's UV triangles.
+
+    Attributes:
+        res: UV map resolution.
+        texel: ``(G,)`` flat texel index (``row * res + col``, row = v).
+        face: ``(G,)`` parent triangle.
+        bary: ``(G, 3)`` barycentric coordinates in that triangle.
+        base_xyz: ``(G, 3)`` triangle-local position of the texel on the neutral template.
+        texel_scale: ``(G, 1)`` texel spacing on the surface, in units of the parent triangle's scale.
+    """
+
+    res: int
+    texel: torch.Tensor
+    face: torch.Tensor
+    bary: torch.Tensor
+    base_xyz: torch.Tensor
+    texel_scale: torch.Tensor
+
+    @classmethod
+    def build(cls, template: HeadTemplate, res: int) -> "UVLayout":
+        texel, face, bary = uv_barycentrics(template.uv.numpy(), template.faces.numpy(), res)
+        face_t, bary_t = torch.from_numpy(face), torch.from_numpy(bary)
+        base = local_position(template.v_template, template.faces, face_t, bary_t)
+        # Texel footprint: triangle area in 3D over its area in UV, times one texel's UV area.
+        v, f = template.v_template.numpy(), template.faces.numpy()
+        uv = template.uv.numpy()
+        a3 = np.linalg.norm(np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]), axis=1)
+        e1, e2 = uv[f[:, 1]] - uv[f[:, 0]], uv[f[:, 2]] - uv[f[:, 0]]
+        a2 = np.abs(e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]).clip(1e-12)
+        spacing = np.sqrt(a3 / a2 / res**2)          # metres per texel
+        tri_scale = np.sqrt(a3.clip(1e-12))          # the binding's triangle scale
+        ts = (spacing / tri_scale)[face]
+        return cls(res, torch.from_numpy(texel), face_t, bary_t, base, torch.from_numpy(ts[:, None].astype(np.float32)))
+
+    def __len__(self) -> int:
+        return int(self.texel.shape[0])
+
+    def gather(self, uvmap: torch.Tensor) -> torch.Tensor:
+        """Per-Gaussian values ``(..., G, C)`` from a UV map ``(..., C, res, res)``."""
+        flat = uvmap.flatten(-2)                     # (..., C, res²)
+        return flat[..., self.texel].transpose(-1, -2)
+
+
+def bind(layout: UVLayout, uvmap: torch.Tensor) -> tuple[BoundGaussians, torch.Tensor]:
+    """Turn one UV Gaussian map ``(C, res, res)`` into bound Gaussians and their MLP features ``(G, C-14)``."""
+    g = layout.gather(uvmap)
+    off, ls, rot, op, col, feat = g.split([3, 3, 4, 1, 3, g.shape[-1] - N_GEOM], dim=-1)
+    ts = layout.texel_scale
+    bound = BoundGaussians(
+        parent=layout.face, xyz=layout.base_xyz + OFFSET_RANGE * torch.tanh(off) * ts,
+        rot=rot + torch.tensor([1.0, 0, 0, 0], device=rot.device), log_scale=ls + BASE_LOG_SCALE + torch.log(ts),
+        opacity_logit=op + 2.0, color=col,
+    )
+    return bound, feat
+
+
+class GaussianHead(nn.Module):
+    """Template + UV layout: poses UV-map Gaussians for a batch of frames.
+
+    Args:
+        template: the head template.
+        uv_res: UV map resolution (the number of Gaussians is about ``uv_res²``).
+    """
+
+    def __init__(self, template: HeadTemplate, uv_res: int = 48) -> None:
+        super().__init__()
+        self.template = template
+        self.layout = UVLayout.build(template, uv_res)
+
+    @property
+    def n_gaussians(self) -> int:
+        return len(self.layout)
+
+    def pose(self, uvmap: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], torch.Tensor, BoundGaussians]:
+        """World-space Gaussians for N frames.
+
+        Args:
+            uvmap: ``(C, res, res)`` UV Gaussian map.
+            params: ``{expr (N,10), jaw (N,1), blink (N,2), pose (N,6)}``.
+
+        Returns:
+            ``(world, feat, bound)``: ``world`` as :func:`ggtalker.gaussians.binding.to_world` (means
+            ``(N,G,3)``, quats, scales, opacities ``(G,)``, normals), MLP features ``(G, F)``, the bound Gaussians.
+        """
+        bound, feat = bind(self.layout, uvmap)
+        verts = self.template.vertices(params)
+        return to_world(bound, verts, self.template.faces), feat, bound

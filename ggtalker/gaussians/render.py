@@ -1,0 +1,67 @@
+"""Render the rigged Gaussian head for N frames from N cameras (RGB, alpha, depth)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ggtalker.gaussians.color_mlp import ColorMLP
+from ggtalker.gaussians.head import GaussianHead, bind
+from ggtalker.render.gaussians import rasterization
+from ggtalker.synth.params import PARAM_DIMS
+
+
+@dataclass
+class HeadRender:
+    """Output of :func:`render_head`: ``rgb (N,H,W,3)`` on black, ``alpha (N,H,W,1)``, ``depth (N,H,W)`` (0 where empty)."""
+
+    rgb: torch.Tensor
+    alpha: torch.Tensor
+    depth: torch.Tensor
+
+
+def full_params(params: dict[str, torch.Tensor], n: int, device: torch.device | str) -> dict[str, torch.Tensor]:
+    """Fill missing parameter keys with zeros so every consumer sees ``{expr, jaw, blink, pose}``."""
+    return {k: params[k].to(device, torch.float32) if k in params else torch.zeros(n, d, device=device)
+            for k, d in PARAM_DIMS.items()}
+
+
+def scale_intrinsics(K: torch.Tensor, factor: float) -> torch.Tensor:
+    """Intrinsics ``(..., 3, 3)`` for an image resized by ``factor`` (pixel centres at +0.5 preserved)."""
+    K = K.clone()
+    K[..., :2, :] *= factor
+    return K
+
+
+def render_head(head: GaussianHead, uvmap: torch.Tensor, params: dict[str, torch.Tensor], K: torch.Tensor,
+                w2c: torch.Tensor, width: int, height: int, color_mlp: ColorMLP | None = None) -> HeadRender:
+    """Pose the UV-map Gaussians with ``params`` and splat them.
+
+    Args:
+        uvmap: ``(C, R, R)`` UV Gaussian map.
+        params: ``{expr, jaw, blink, pose}`` each ``(N, D)`` (missing keys = 0).
+        K: ``(N, 3, 3)`` intrinsics at the output size; w2c: ``(N, 4, 4)`` world→camera (OpenCV).
+        color_mlp: None renders the base colour.
+    """
+    n = K.shape[0]
+    dev = uvmap.device
+    p = full_params(params, n, dev)
+    world, feat, bound = head.pose(uvmap, p)
+    base = (0.5 + bound.color).clamp(0, 1)
+    if color_mlp is not None:
+        cam_c = -torch.einsum("nji,nj->ni", w2c[:, :3, :3], w2c[:, :3, 3])
+        colors = color_mlp(feat, base, p, world["means"], cam_c)
+    else:
+        colors = base.expand(n, -1, -1)
+    out, alpha, _ = rasterization(
+        world["means"], world["quats"], world["scales"], world["opacities"].expand(n, -1), colors,
+        w2c[:, None].to(dev, torch.float32), K[:, None].to(dev, torch.float32), width, height,
+        render_mode="RGB+ED",
+    )
+    return HeadRender(rgb=out[:, 0, ..., :3], alpha=alpha[:, 0], depth=out[:, 0, ..., 3])
+
+
+def cameras_to_torch(K: np.ndarray, w2c: np.ndarray, device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    return (torch.as_tensor(K, dtype=torch.float32, device=device), torch.as_tensor(w2c, dtype=torch.float32, device=device))
