@@ -1,7 +1,7 @@
 """Speed of the pure-PyTorch Gaussian rasterizer on CPU: forward and forward+backward renders per second.
 
-The scene is head-like (Gaussians on an ellipsoid shell, ~head-sized, camera 0.5 m away framing it),
-the case the project trains on CPU. Prints a table and, with ``--out``, writes JSON. "cpu ms" is the process CPU time per render
+The scene is :func:`ggtalker.render.scenes.head_scene` (Gaussians on a head-sized ellipsoid shell,
+camera 0.5 m away), the case the project trains on CPU. Prints a table and, with ``--out``, writes JSON. "cpu ms" is the process CPU time per render
 (summed over threads): on a shared, loaded machine it is the steadier number, wall time the honest one.
 
     python scripts/bench_rasterizer.py --n 10000 --size 128 --threads 2
@@ -17,30 +17,7 @@ import time
 import torch
 
 from ggtalker.render.gaussians import rasterization
-
-
-def head_scene(n: int, size: int, seed: int = 0, n_cams: int = 1, sh_degree: int | None = None) -> dict:
-    """``n`` Gaussians on a 16×20×18 cm ellipsoid shell seen from 0.5 m by ``n_cams`` cameras.
-
-    Scales are set so neighbouring Gaussians overlap (an opaque surface, as in a trained head).
-    """
-    g = torch.Generator().manual_seed(seed)
-    d = torch.nn.functional.normalize(torch.randn(n, 3, generator=g), dim=-1)
-    radii = torch.tensor([0.08, 0.10, 0.09])
-    means = d * radii * (1 + 0.02 * torch.randn(n, 1, generator=g))
-    spacing = (4 * torch.pi * 0.09**2 / n) ** 0.5
-    scales = spacing * (0.4 + 0.6 * torch.rand(n, 3, generator=g))
-    quats = torch.randn(n, 4, generator=g)
-    opac = 0.3 + 0.7 * torch.rand(n, generator=g)
-    colors = torch.rand(n, 3, generator=g) if sh_degree is None else 0.3 * torch.randn(n, (sh_degree + 1) ** 2, 3, generator=g)
-    yaw = torch.linspace(-0.4, 0.4, n_cams) if n_cams > 1 else torch.zeros(1)
-    vm = torch.eye(4).repeat(n_cams, 1, 1)
-    c, s = torch.cos(yaw), torch.sin(yaw)
-    vm[:, 0, 0], vm[:, 0, 2], vm[:, 2, 0], vm[:, 2, 2] = c, s, -s, c
-    vm[:, 2, 3] = 0.5
-    f = 1.2 * size  # head ≈ 40-50 % of the frame width
-    K = torch.tensor([[f, 0, size / 2], [0, f, size / 2], [0, 0, 1]]).repeat(n_cams, 1, 1)
-    return dict(means=means, quats=quats, scales=scales, opacities=opac, colors=colors, viewmats=vm, Ks=K)
+from ggtalker.render.scenes import head_scene
 
 
 def bench(n: int, size: int, reps: int, backward: bool, tile_size: int | None, n_cams: int = 1) -> dict:

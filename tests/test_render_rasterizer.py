@@ -185,3 +185,16 @@ def test_empty_view_renders_background():
     img, alpha, _ = rasterization(*_args(s), W, H, backgrounds=bg, backend="torch")
     assert (alpha == 0).all()
     torch.testing.assert_close(img[0], bg[0].expand(H, W, 3))
+
+
+def test_auto_backend_on_cpu_and_means2d_gradient_for_densification():
+    s = make_scene(50, seed=12)
+    s["means"].requires_grad_(True)
+    img, _, meta = rasterization(*_args(s), W, H)  # backend="auto" on CPU tensors
+    assert meta["backend"] == "torch"
+    meta["means2d"].retain_grad()  # how gsplat's densification strategies read screen-space gradients
+    img.sum().backward()
+    assert meta["means2d"].grad.shape == (1, 50, 2)
+    visible = (meta["radii"][0] > 0).all(-1)
+    assert meta["means2d"].grad[0, visible].abs().sum() > 0
+    assert (meta["means2d"].grad[0, ~visible] == 0).all()
