@@ -154,10 +154,13 @@ def _rasterize_torch(
         means_b, covars, viewmats_b, Ks.reshape(b, c, 3, 3), width, height, eps2d=eps2d,
         near_plane=near_plane, far_plane=far_plane, calc_compensations=rasterize_mode == "antialiased",
     )  # fmt: skip  -> (B, C, N, ...)
+    # Give meta its public shape before anything consumes it, so meta["means2d"].retain_grad() sees
+    # the gradient (a reshape taken afterwards would be a side branch of the graph).
+    means2d = means2d.reshape(batch + (c, n, 2))
     opac = opacities.reshape(b, 1, n).expand(b, c, n)
     if comp is not None:
         opac = opac * comp
-    radii = _radii(means2d, depths, conics, opac, width, height, near_plane, far_plane, radius_clip)
+    radii = _radii(means2d.reshape(b, c, n, 2), depths, conics, opac, width, height, near_plane, far_plane, radius_clip)
 
     feats = _features(means_b, viewmats_b, colors, sh_degree, batch, n, c)  # (B, C, N, D) or None
     if render_mode in ("RGB+D", "RGB+ED"):
@@ -200,7 +203,7 @@ def _rasterize_torch(
         "n_cameras": c,
         "backend": "torch",
     }
-    for k in ("radii", "means2d", "depths", "conics", "opacities"):
+    for k in ("radii", "depths", "conics", "opacities"):
         meta[k] = meta[k].reshape(batch + meta[k].shape[1:])
     return rgb.reshape(shape + (d,)), alphas.reshape(shape + (1,)), meta
 
