@@ -136,17 +136,7 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: AdaptConfig, inpainter: B
     report: dict[str, Any] = {"n_frames": n, "train_size": [h, w], "n_gaussians": head.n_gaussians}
 
     def step_loss(idx: list[int], joint: bool) -> torch.Tensor:
-        b = tv.take(idx)
-        p = dict(b.params)
-        if joint:
-            for k, d in delta.items():
-                p[k] = p[k] + d[idx]
-        r = render_head(head, uvmap, p, b.K, b.w2c, w, h, mlp)
-        gt = b.images * b.head[..., None]
-        loss = photometric(r.rgb, gt) + cfg.w_mask * mask_loss(r.alpha, b.head) + cfg.w_reg * uv_regulariser(uvmap)
-        if joint:
-            loss = loss + cfg.w_param * sum(d[idx].pow(2).mean() for d in delta.values())
-        return loss
+        return adaptation_loss(head, uvmap, mlp, tv.take(idx), cfg, {k: d[idx] for k, d in delta.items()} if joint else None)
 
     def run(stage: str, steps: int, groups: list[dict], joint: bool) -> list[float]:
         if steps <= 0:
@@ -184,6 +174,26 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: AdaptConfig, inpainter: B
     return IdentityState(e2v_config=asdict(prior.cfg), uvmap=uvmap.detach().clone(),
                          color_mlp=None if mlp is None else {k: v.detach().clone() for k, v in mlp.state_dict().items()},
                          inpainter=inp_state, context=ctx, context_head=ctx_head, report=report)
+
+
+def adaptation_loss(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, b: FrameSet, cfg: AdaptConfig,
+                    delta: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+    """Photometric + mask + UV regulariser (+ parameter-correction penalty) on a batch of training frames.
+
+    Args:
+        uvmap: ``(C, R, R)``; b: the batch (images on the render size); delta: per-frame corrections
+            ``{key: (B, D)}`` added to the tracked parameters (joint stage) or None (parameters frozen).
+    """
+    h, w = b.size
+    p = dict(b.params)
+    if delta is not None:
+        p = {k: v + delta[k] if k in delta else v for k, v in p.items()}
+    r = render_head(head, uvmap, p, b.K, b.w2c, w, h, mlp)
+    gt = b.images * b.head[..., None]
+    loss = photometric(r.rgb, gt) + cfg.w_mask * mask_loss(r.alpha, b.head) + cfg.w_reg * uv_regulariser(uvmap)
+    if delta is not None:
+        loss = loss + cfg.w_param * sum(d.pow(2).mean() for d in delta.values())
+    return loss
 
 
 def finetune_inpainter(inp: BodyInpainter, head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, fs: FrameSet,
