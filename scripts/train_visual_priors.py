@@ -41,6 +41,9 @@ def main() -> None:
     ap.add_argument("--batch", type=int)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=0, help="processes rendering the corpus")
+    ap.add_argument("--only", choices=["e2v", "inpainter"], default=None, help="train one of the two priors")
+    ap.add_argument("--n-identities", type=int, help="override the corpus size")
     ap.add_argument("--zoo", action="store_true", help="write zoo entries e2v_synthtalk and inpainter_synthtalk")
     a = ap.parse_args()
     d = DEFAULTS[a.scale]
@@ -49,49 +52,47 @@ def main() -> None:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    data = Path(a.data) if a.data else build_visual_corpus(a.scale, a.seed)
+    over = {"n_identities": a.n_identities} if a.n_identities else {}
+    data = Path(a.data) if a.data else build_visual_corpus(a.scale, a.seed, workers=a.workers, **over)
     ids = load_identities(data)
-    ids = {k: v.take(list(range(len(v)))) for k, v in ids.items()}
     if a.device != "cpu":
-        ids = {k: _to(v, a.device) for k, v in ids.items()}
+        ids = {k: v.to(a.device) for k, v in ids.items()}
     t_data = time.perf_counter() - t0
     print(f"data: {len(ids)} identities, {sum(len(v) for v in ids.values())} frames from {data} ({t_data:.0f} s)")
 
-    prior = E2VPrior(E2VConfig(uv_res=d["uv_res"])).to(a.device)
     cfg = E2VTrainConfig(steps=a.e2v_steps or d["e2v_steps"], batch=a.batch or d["batch"], seed=a.seed)
-    t1 = time.perf_counter()
-    log_e2v = train_e2v(prior, ids, cfg)
-    t_e2v = time.perf_counter() - t1
-    prior.save(out / "e2v.pt")
-    inp = BodyInpainter().to(a.device)
-    t2 = time.perf_counter()
-    log_inp = train_inpainter(inp, ids, steps=a.inp_steps or d["inp_steps"], batch=max(2, cfg.batch), seed=a.seed)
-    t_inp = time.perf_counter() - t2
-    save_inpainter(inp, out / "inpainter.pt")
+    inp_steps = a.inp_steps or d["inp_steps"]
+    log_e2v, log_inp, t_e2v, t_inp = [], [], 0.0, 0.0
+    if a.only in (None, "e2v"):
+        prior = E2VPrior(E2VConfig(uv_res=d["uv_res"])).to(a.device)
+        t1 = time.perf_counter()
+        log_e2v = train_e2v(prior, ids, cfg)
+        t_e2v = time.perf_counter() - t1
+        prior.save(out / "e2v.pt")
+        print(f"e2v: {cfg.steps} steps {t_e2v:.0f} s, photo {log_e2v[0]['photo']:.4f} -> {log_e2v[-1]['photo']:.4f}")
+    if a.only in (None, "inpainter"):
+        inp = BodyInpainter().to(a.device)
+        t2 = time.perf_counter()
+        log_inp = train_inpainter(inp, ids, steps=inp_steps, batch=max(2, cfg.batch), seed=a.seed)
+        t_inp = time.perf_counter() - t2
+        save_inpainter(inp, out / "inpainter.pt")
+        print(f"inpainter: {inp_steps} steps {t_inp:.0f} s, loss {log_inp[0]['loss']:.4f} -> {log_inp[-1]['loss']:.4f}")
     device = torch.cuda.get_device_name() if a.device.startswith("cuda") else f"CPU ({platform.processor() or 'x86_64'}, {a.threads} threads)"
     rec = {"scale": a.scale, "data": str(data), "device": device, "e2v": {"steps": cfg.steps, "seconds": t_e2v, "log": log_e2v},
-           "inpainter": {"steps": a.inp_steps or d["inp_steps"], "seconds": t_inp, "log": log_inp}, "data_s": t_data}
+           "inpainter": {"steps": inp_steps, "seconds": t_inp, "log": log_inp}, "data_s": t_data}
     (out / "train_log.json").write_text(json.dumps(rec, indent=1))
-    print(f"e2v: {cfg.steps} steps {t_e2v:.0f} s, photo {log_e2v[0]['photo']:.4f} -> {log_e2v[-1]['photo']:.4f}")
-    print(f"inpainter: {rec['inpainter']['steps']} steps {t_inp:.0f} s, loss {log_inp[0]['loss']:.4f} -> {log_inp[-1]['loss']:.4f}")
     if a.zoo:
         from ggtalker.zoo import save_entry
 
         recipe = "python " + " ".join([sys.argv[0], *[x for x in sys.argv[1:]]])
         corpus = f"ggtalker.gaussians.corpus.build_visual_corpus({a.scale!r}, seed={a.seed})" if not a.data else str(a.data)
-        save_entry("e2v_synthtalk", out / "e2v.pt", recipe=recipe, data=corpus, steps=cfg.steps, device=device,
-                   metrics={"photo_l1_ssim_first": log_e2v[0]["photo"], "photo_l1_ssim_last": log_e2v[-1]["photo"]})
-        save_entry("inpainter_synthtalk", out / "inpainter.pt", recipe=recipe, data=corpus,
-                   steps=rec["inpainter"]["steps"], device=device,
-                   metrics={"loss_first": log_inp[0]["loss"], "loss_last": log_inp[-1]["loss"]})
-        print("wrote zoo entries e2v_synthtalk, inpainter_synthtalk")
-
-
-def _to(fs, device):
-    from ggtalker.gaussians.data import FrameSet
-
-    return FrameSet(fs.images.to(device), fs.head.to(device), {k: v.to(device) for k, v in fs.params.items()},
-                    fs.K.to(device), fs.w2c.to(device), fs.clip_index.to(device))
+        if log_e2v:
+            save_entry("e2v_synthtalk", out / "e2v.pt", recipe=recipe, data=corpus, steps=cfg.steps, device=device,
+                       metrics={"photo_l1_ssim_first": log_e2v[0]["photo"], "photo_l1_ssim_last": log_e2v[-1]["photo"]})
+        if log_inp:
+            save_entry("inpainter_synthtalk", out / "inpainter.pt", recipe=recipe, data=corpus, steps=inp_steps,
+                       device=device, metrics={"loss_first": log_inp[0]["loss"], "loss_last": log_inp[-1]["loss"]})
+        print("wrote zoo entries")
 
 
 if __name__ == "__main__":

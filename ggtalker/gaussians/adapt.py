@@ -132,7 +132,8 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: AdaptConfig, inpainter: B
     uvmap = torch.nn.Parameter(uv0.clone())
     mlp: ColorMLP | None = copy.deepcopy(prior.color_mlp) if use_color else None
     n = len(tv)
-    delta = {k: torch.zeros(n, tv.params[k].shape[1], requires_grad=True) for k in ("expr", "jaw", "pose")}
+    dev = tv.images.device
+    delta = {k: torch.zeros(n, tv.params[k].shape[1], device=dev, requires_grad=True) for k in ("expr", "jaw", "pose")}
     report: dict[str, Any] = {"n_frames": n, "train_size": [h, w], "n_gaussians": head.n_gaussians}
 
     def step_loss(idx: list[int], joint: bool) -> torch.Tensor:
@@ -166,13 +167,13 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: AdaptConfig, inpainter: B
         inp = copy.deepcopy(inpainter)
         hist = finetune_inpainter(inp, head, uvmap.detach(), mlp, fs, cfg, ref_index=cfg.ref_frame,
                                   generator=g, progress=progress)
-        inp_state = {k: v.detach().clone() for k, v in inp.state_dict().items()}
+        inp_state = {k: v.detach().cpu().clone() for k, v in inp.state_dict().items()}
         report.update(loss_inpaint=_ends(hist), inpaint_s=time.perf_counter() - t0)
     report["seconds"] = time.perf_counter() - t_start
-    ctx = (ref.images[0] * 255).round().byte().numpy()
-    ctx_head = ref.head[0].round().byte().numpy()
-    return IdentityState(e2v_config=asdict(prior.cfg), uvmap=uvmap.detach().clone(),
-                         color_mlp=None if mlp is None else {k: v.detach().clone() for k, v in mlp.state_dict().items()},
+    ctx = (ref.images[0] * 255).round().byte().cpu().numpy()
+    ctx_head = ref.head[0].round().byte().cpu().numpy()
+    return IdentityState(e2v_config=asdict(prior.cfg), uvmap=uvmap.detach().cpu().clone(),
+                         color_mlp=None if mlp is None else {k: v.detach().cpu().clone() for k, v in mlp.state_dict().items()},
                          inpainter=inp_state, context=ctx, context_head=ctx_head, report=report)
 
 

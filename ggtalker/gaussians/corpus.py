@@ -3,8 +3,8 @@
 The E2V prior and the inpainter need no audio, only (image, camera, parameters, mask) of many people, so
 each clip is an identity making random expressions with one camera per frame spread over an orbit
 (yaw ±60°, pitch ±15°), rendered by the world's own :func:`ggtalker.synth.world.render_clip` with the
-world's tracker noise. Identities come from the training split when :mod:`ggtalker.synth.splits`
-provides one, else seeds ``10_000 + i`` (test suites draw small seeds). Cached under the data cache.
+world's tracker noise. Identities come from SynthTalk's training split
+(:data:`ggtalker.synth.splits.TRAIN_IDENTITIES`, from seed 10 000 up). Cached under the data cache.
 """
 
 from __future__ import annotations
@@ -24,16 +24,15 @@ SCALES = {"smoke": {"n_identities": 8, "n_frames": 16, "size": 64},
 
 
 def train_identity_seeds(n: int) -> list[int]:
-    """``n`` identity seeds that no test suite uses."""
-    try:
-        from ggtalker.synth import splits
+    """``n`` identity seeds from SynthTalk's training split, from seed 10 000 up (never a test identity)."""
+    from ggtalker.synth.splits import TEST_IDENTITIES, TRAIN_IDENTITIES
 
-        seeds = list(splits.train_identities())[:n]
-        if len(seeds) >= n:
-            return [int(s) for s in seeds]
-    except (ImportError, AttributeError, TypeError):
-        pass
-    return [10_000 + i for i in range(n)]
+    pool = [s for s in TRAIN_IDENTITIES if s >= 10_000]
+    if n > len(pool):
+        raise ValueError(f"asked for {n} training identities; the split has {len(pool)} from 10 000 up")
+    seeds = pool[:n]
+    assert not set(seeds) & set(TEST_IDENTITIES)
+    return seeds
 
 
 def random_motion(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -55,26 +54,46 @@ def orbit_views(n: int, size: int, rng: np.random.Generator) -> Cameras:
     return Cameras(K, w2c)
 
 
-def build_visual_corpus(scale: str = "smoke", seed: int = 0, root: Path | None = None, progress: bool = True,
-                        **overrides: int) -> Path:
-    """Render (or reuse) the corpus; returns its folder of clip folders ``<root>/<identity>/clip``."""
-    from ggtalker.bench.toy import cache_root
+def _render_identity(job: tuple) -> None:
     from ggtalker.synth.world import render_clip
+
+    i, ident, spec, seed, dest = job
+    rng = np.random.default_rng([seed, ident])
+    n = spec["n_frames"]
+    perf = {"params": random_motion(n, rng), "fps": 25.0, "audio": None, "meta": {"identity": f"id{ident}"}}
+    clip = render_clip(ident, perf, orbit_views(n, spec["size"], rng), spec["size"], tracker_noise=1.0,
+                       seed=seed + i, clip_id=f"e2v_id{ident}")
+    clip.meta["identity"] = f"id{ident}"
+    write_clip(clip, dest, overwrite=True)
+
+
+def build_visual_corpus(scale: str = "smoke", seed: int = 0, root: Path | None = None, progress: bool = True,
+                        workers: int = 0, **overrides: int) -> Path:
+    """Render (or reuse) the corpus; returns its folder of clip folders ``<root>/<identity>/clip``.
+
+    Args:
+        workers: render in this many processes (each opens its own GL context); 0 = in this process.
+        overrides: ``n_identities``, ``n_frames``, ``size``.
+    """
+    from ggtalker.bench.toy import cache_root
 
     spec = {**SCALES[scale], **overrides, "seed": seed, "v": 1}
     key = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
     root = Path(root) if root is not None else cache_root() / "gaussians_corpus" / f"{scale}_{key}"
     seeds = train_identity_seeds(spec["n_identities"])
-    for i, ident in enumerate(tqdm(seeds, desc=f"visual corpus ({scale})", disable=not progress)):
-        dest = root / f"id{ident}" / "clip"
-        if (dest / "clip.json").is_file():
-            continue
-        rng = np.random.default_rng([seed, ident])
-        n = spec["n_frames"]
-        perf = {"params": random_motion(n, rng), "fps": 25.0, "audio": None, "meta": {"identity": f"id{ident}"}}
-        clip = render_clip(ident, perf, orbit_views(n, spec["size"], rng), spec["size"], tracker_noise=1.0,
-                           seed=seed + i, clip_id=f"e2v_id{ident}")
-        clip.meta["identity"] = f"id{ident}"
-        write_clip(clip, dest, overwrite=True)
+    jobs = [(i, ident, spec, seed, root / f"id{ident}" / "clip") for i, ident in enumerate(seeds)
+            if not (root / f"id{ident}" / "clip" / "clip.json").is_file()]
+    bar = tqdm(total=len(jobs), desc=f"visual corpus ({scale})", disable=not progress)
+    if workers > 0 and len(jobs) > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(workers) as pool:
+            for _ in pool.imap_unordered(_render_identity, jobs):
+                bar.update(1)
+    else:
+        for job in jobs:
+            _render_identity(job)
+            bar.update(1)
+    bar.close()
     (root / "corpus.json").write_text(json.dumps({**spec, "identities": seeds}, indent=1))
     return root

@@ -39,8 +39,13 @@ class FrameSet:
     def size(self) -> tuple[int, int]:
         return int(self.images.shape[1]), int(self.images.shape[2])
 
+    def to(self, device: str | torch.device) -> "FrameSet":
+        return FrameSet(self.images.to(device), self.head.to(device), {k: v.to(device) for k, v in self.params.items()},
+                        self.K.to(device), self.w2c.to(device), self.clip_index.to(device),
+                        None if self.masks is None else self.masks.to(device))
+
     def take(self, idx: torch.Tensor | list[int]) -> "FrameSet":
-        idx = torch.as_tensor(idx, dtype=torch.long)
+        idx = torch.as_tensor(idx, dtype=torch.long, device=self.images.device)
         return FrameSet(self.images[idx], self.head[idx], {k: v[idx] for k, v in self.params.items()},
                         self.K[idx], self.w2c[idx], self.clip_index[idx],
                         None if self.masks is None else self.masks[idx])

@@ -89,7 +89,7 @@ class GGTalker(Method):
     # -- interface -------------------------------------------------------------------------------
     def prepare(self, identity: str, train: list[Clip]) -> dict[str, Any]:
         torch.manual_seed(self.seed)
-        fs = frameset(train, self.max_train_frames)
+        fs = frameset(train, self.max_train_frames).to(self.device)
         state = adapt_identity(self._e2v(), fs, self.adapt_cfg, self._inpainter(), use_color=self.use_color,
                                progress=self.progress)
         a2e = self._a2e()
@@ -104,9 +104,12 @@ class GGTalker(Method):
                 rep = finetune_a2e(a2e, clip.audio, clip.params, clip.fps, seed=self.seed, progress=self.progress,
                                    **self.adapt_a2e)
                 state.a2e_style = rep.pop("style")
+                state.a2e_state = a2e.state(half=True)  # so scripts/talk.py speaks with the adapted prior
                 state.report["a2e"] = rep
         shell, mlp, inp = build_runtime(state)
-        return {"state": state, "head": shell.to(self.device).head, "mlp": mlp, "inpainter": inp, "a2e": a2e}
+        shell = shell.to(self.device)
+        inp = inp.to(self.device) if inp is not None else None
+        return {"state": state, "head": shell.head, "mlp": mlp, "inpainter": inp, "a2e": a2e}
 
     def generate(self, prep: dict[str, Any], request: DriveRequest) -> Generation:
         state: IdentityState = prep["state"]
