@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from ggtalker.a2e.data import FPS, build_corpus
 
-    cfg = OmegaConf.merge({"scale": "smoke", "out": "outputs/a2e_energy.npz", "zoo": None, "seed": 0, "workers": 2},
+    cfg = OmegaConf.merge({"scale": "smoke", "out": "outputs/a2e_energy.npz", "zoo": None, "zoo_root": None,
+                           "seed": 0, "workers": 2},
                           OmegaConf.from_dotlist(sys.argv[1:] if argv is None else argv))
     corpus = build_corpus(str(cfg.scale), seed=int(cfg.seed), workers=int(cfg.workers))
     items = range(len(corpus))
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
 
         save_entry(str(cfg.zoo), path, recipe=f"python -m ggtalker.a2e.energy scale={cfg.scale}",
                    data=f"SynthTalk A2E corpus '{cfg.scale}' ({len(corpus)} performances)", steps=0,
-                   device="cpu (closed-form ridge regression)")
+                   device="cpu (closed-form ridge regression)", root=Path(cfg.zoo_root) if cfg.zoo_root else None)
 
 
 if __name__ == "__main__":

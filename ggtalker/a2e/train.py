@@ -33,13 +33,14 @@ from ggtalker.audio import build_encoder
 #: Per-scale defaults; any key can be overridden on the command line.
 DEFAULTS = {
     "smoke": {"corpus": "smoke", "d_model": 96, "n_layers": 2, "audio_layers": 1, "n_heads": 4,
-              "steps": 400, "batch": 12, "lr": 2e-3, "threads": 1},
+              "steps": 400, "batch": 12, "lr": 2e-3, "threads": 1, "ckpt_every": 100},
     "full": {"corpus": "full", "d_model": 192, "n_layers": 6, "audio_layers": 2, "n_heads": 4,
-             "steps": 12000, "batch": 64, "lr": 5e-4},
+             "steps": 6000, "batch": 64, "lr": 1e-3},
 }
 COMMON = {"scale": "smoke", "mode": "diffusion", "out": "outputs/a2e", "device": "cpu", "seed": 0, "workers": 2,
           "encoder": {"kind": "logmel"}, "window": 100, "prev": 10, "p_drop": 0.1, "diffusion_steps": 500,
-          "sample_steps": 8, "guidance": 1.5, "mouth_weight": 2.0, "ckpt_every": 100, "threads": 2, "zoo": None}
+          "sample_steps": 8, "guidance": 1.5, "mouth_weight": 2.0, "ckpt_every": 500, "threads": 2, "zoo": None,
+          "zoo_root": None, "max_minutes": None}
 
 
 def config(argv: list[str]) -> dict:
@@ -141,19 +142,24 @@ def train(cfg: dict) -> Path:
     bar = tqdm(total=cfg["steps"], initial=step, desc=f"a2e {cfg['mode']} ({cfg['scale']})", unit="step", disable=rank != 0)
     while step < cfg["steps"]:
         b = {k: v.to(dev, non_blocking=True) for k, v in sampler.batch(cfg["batch"]).items()}
-        loss = diffusion.training_loss(model, b["x0"], b["audio"], b["prev"], b["prev_mask"], b["style"],
-                                       p_drop=cfg["p_drop"], weights=weights, regress=cfg["mode"] == "regress")
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.startswith("cuda")):
+            loss = diffusion.training_loss(model, b["x0"], b["audio"], b["prev"], b["prev_mask"], b["style"],
+                                           p_drop=cfg["p_drop"], weights=weights, regress=cfg["mode"] == "regress")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         sched.step()
         step += 1
-        losses.append(float(loss))
+        losses.append(loss.detach().item())
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
         if step % cfg["ckpt_every"] == 0:
             save_state()
+        if cfg.get("max_minutes") and time.perf_counter() - t0 > 60 * cfg["max_minutes"]:
+            # A safety net for time-boxed machines: the state is saved, so re-running resumes to `steps`.
+            print(f"stopping at step {step}: max_minutes={cfg['max_minutes']} reached", file=sys.stderr)
+            break
     bar.close()
     save_state()
     train_s = time.perf_counter() - t0
@@ -181,14 +187,15 @@ def train(cfg: dict) -> Path:
         card = save_entry(cfg["zoo"], path, recipe=recipe, data=f"SynthTalk A2E corpus '{cfg['corpus']}' "
                           f"({len(corpus)} performances, {len(corpus.params)} frames, training sentences of "
                           f"TRAIN_LANGUAGES × TRAIN_VOICES)", steps=step, device=dev_name,
-                          metrics={"final_loss": info["final_loss"]}, train_s=round(train_s, 1), mode=cfg["mode"])
+                          metrics={"final_loss": info["final_loss"]}, train_s=round(train_s, 1), mode=cfg["mode"],
+                          scale=cfg["scale"], root=Path(cfg["zoo_root"]) if cfg.get("zoo_root") else None)
         print(f"zoo entry {card}")
     return path
 
 
 def _overrides(cfg: dict) -> dict:
     base = {**COMMON, **DEFAULTS[cfg["scale"]]}
-    keep = {k: v for k, v in cfg.items() if k in ("scale", "mode") or (k in base and base[k] != v and k not in ("out", "zoo", "device", "workers", "threads"))}
+    keep = {k: v for k, v in cfg.items() if k in ("scale", "mode") or (k in base and base[k] != v and k not in ("out", "zoo", "zoo_root", "device", "workers", "threads", "max_minutes"))}
     return keep
 
 

@@ -1,0 +1,75 @@
+"""The shipped prior: stitching of long audio and its controls (pose, blinks, seed, style)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ggtalker.a2e.prior import A2EPrior
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def prior() -> A2EPrior:
+    return A2EPrior.from_zoo("a2e_synthtalk")
+
+
+@pytest.fixture(scope="module")
+def speech() -> tuple[np.ndarray, dict]:
+    """About 9 s of SynthTalk speech (training-split sentences are fine here: no score is claimed)."""
+    from ggtalker.synth.performance import perform
+    from ggtalker.synth.sentences import TRAIN_VOICES, sentences
+
+    perf = perform(" ".join(sentences("en", "train")[:3]), TRAIN_VOICES[1], seed=7)
+    return perf.audio, perf.params
+
+
+def test_long_audio_is_stitched_without_seams(prior, speech):
+    audio, _ = speech
+    n = int(round(len(audio) / 16000 * 25))
+    assert n > 2 * prior.net.cfg.window  # at least three windows
+    out = prior.predict(audio, 25.0, n, seed=0)
+    assert all(v.shape[0] == n and np.isfinite(v).all() for v in out.values())
+    x = np.concatenate([out[k] for k in ("expr", "jaw")], 1)
+    steps = np.abs(np.diff(x, axis=0)).max(1)  # steps[i]: change from frame i to i+1
+    w = prior.net.cfg.window
+    borders = [w - 1, 2 * w - 1]  # the last full window is shifted back, so 2w-1 is inside the overlap or a border
+    typical = np.quantile(steps, 0.95)
+    assert all(steps[b] <= 1.5 * typical + 1e-6 for b in borders), (steps[borders], typical)
+
+
+def test_pose_control_is_followed_and_blink_rate_is_set(prior, speech):
+    audio, gt = speech
+    n = len(gt["pose"])
+    out = prior.predict(audio, 25.0, n, pose=gt["pose"], blink_rate=30.0, seed=1)
+    np.testing.assert_allclose(out["pose"], gt["pose"], atol=1e-5)
+    blinks = lambda b: int(((b[1:, 0] >= 0.5) & (b[:-1, 0] < 0.5)).sum())  # noqa: E731
+    none = prior.predict(audio, 25.0, n, blink_rate=0.0, seed=1)
+    assert blinks(out["blink"]) >= 2 and none["blink"].max() < 1e-5
+
+
+def test_lips_agree_across_seeds_while_pose_and_blinks_vary(prior, speech):
+    audio, _ = speech
+    runs = [prior.predict(audio, 25.0, seed=s) for s in range(3)]
+    std = prior.std.numpy()
+
+    def spread(key: str, cols: slice) -> float:
+        """Mean absolute difference between seeds, in units of the corpus' std of those columns."""
+        cols_std = std[cols]
+        d = [np.abs(a[key] - b[key]).mean(0) / cols_std for a, b in [(runs[0], runs[1]), (runs[0], runs[2])]]
+        return float(np.mean(d))
+
+    jaw, pose, blink = spread("jaw", slice(10, 11)), spread("pose", slice(13, 19)), spread("blink", slice(11, 13))
+    assert jaw < 0.5 * pose and jaw < 0.5 * blink, (jaw, pose, blink)
+    # And the lips do follow the audio: a different seed does not decorrelate the jaw.
+    assert np.corrcoef(runs[0]["jaw"][:, 0], runs[1]["jaw"][:, 0])[0, 1] > 0.8
+
+
+def test_style_codes_change_the_output(prior, speech):
+    audio, _ = speech
+    a = prior.predict(audio[:16000 * 3], 25.0, style=prior.style_names[0], seed=0)
+    b = prior.predict(audio[:16000 * 3], 25.0, style=prior.style_names[-1], seed=0)
+    c = prior.predict(audio[:16000 * 3], 25.0, style=np.zeros(64, np.float32), seed=0)
+    assert not np.allclose(a["expr"], b["expr"]) and c["expr"].shape == a["expr"].shape
