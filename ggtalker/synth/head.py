@@ -183,7 +183,7 @@ class HeadModel:
         """Featureless skull-and-jaw surface at grid angles (broadcast), ``(..., 3)``."""
         idn = self.identity
         s, c = np.sin(theta), np.cos(theta)
-        p = 2.3  # superellipse exponent: a face is flatter than an ellipse
+        p = 2.0 + 0.3 * _smoothstep(-0.1, 0.6, phi)  # a boxier cranium, a rounder face (cheeks recede)
         sx = np.sign(s) * np.abs(s) ** (2 / p)
         cz = np.sign(c) * np.abs(c) ** (2 / p)
         cp = np.cos(phi)
@@ -220,13 +220,13 @@ class HeadModel:
         front = _smoothstep(0.0, 0.05, z)
         nw, mw_ = idn.nose_width, idn.mouth_width
         dz = np.zeros_like(z)
-        dz += 0.0035 * (0.5 + idn.brow_ridge) * _gauss(x, y, 0, e_y + 0.019, 0.045, 0.008)
-        dz -= 0.008 * _gauss(ax, y, idn.eye_spacing, e_y, 0.022, 0.012)
+        dz += 0.005 * (0.5 + idn.brow_ridge) * _gauss(x, y, 0, e_y + 0.019, 0.045, 0.008)
+        dz -= 0.0095 * _gauss(ax, y, idn.eye_spacing, e_y, 0.022, 0.012)
         dz += 0.004 * (0.5 + idn.cheekbone) * _gauss(ax, y, 0.045, e_y - 0.03, 0.014, 0.016)
         dz += 0.007 * _gauss(x, y, 0, y_m + 0.004, 0.028, 0.022)
         # Nose: a ridge from the root to the tip, then a tip bulb and two alae.
         t = np.clip((e_y - y) / (e_y - y_nt), 0, 1)
-        h = (0.004 + (0.016 * idn.nose_protrusion - 0.004) * t**1.2 + 0.0025 * idn.nose_bump * np.sin(np.pi * t) ** 2)
+        h = (0.005 + (0.021 * idn.nose_protrusion - 0.005) * t**1.2 + 0.0025 * idn.nose_bump * np.sin(np.pi * t) ** 2)
         h = h * (1 - _smoothstep(y_nt - 0.001, y_sn - 0.001, y)) * _smoothstep(e_y + 0.016, e_y, y)
         wdt = (0.0055 + 0.004 * t) * nw
         dz += h * np.exp(-0.5 * (x / wdt) ** 2)
