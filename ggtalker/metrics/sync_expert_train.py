@@ -55,8 +55,19 @@ def render_performance_clip(identity_seed: int, text: str, voice, size: int, yaw
                 meta={"identity": identity_seed, "text": text, "voice": voice.id()})
 
 
-def sync_clips(split: str, n: int, size: int = 224, seed: int = 0) -> list[Path]:
-    """Paths of ``n`` cached SynthTalk clips of ``split`` (rendered on first use).
+def _render_to(job: tuple) -> Path:
+    """Render one clip job ``(path, identity, text, voice, size, yaw, pitch, seed)`` unless cached."""
+    path, ident, text, voice, size, yaw, pitch, seed = job
+    if not (path / "clip.json").is_file():
+        import torch
+
+        torch.set_num_threads(1)
+        write_clip(render_performance_clip(ident, text, voice, size, yaw, pitch, seed), path, overwrite=True)
+    return path
+
+
+def sync_clips(split: str, n: int, size: int = 224, seed: int = 0, workers: int = 1) -> list[Path]:
+    """Paths of ``n`` cached SynthTalk clips of ``split`` (rendered on first use, by ``workers`` processes).
 
     Train clips use the train sentence banks and identities, test clips held-out sentences and identities;
     languages and voices cycle through SynthTalk's training sets; cameras vary ±20° yaw, ±8° pitch.
@@ -67,19 +78,23 @@ def sync_clips(split: str, n: int, size: int = 224, seed: int = 0) -> list[Path]
     root = cache_root() / "sync_expert" / hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
     rng = np.random.default_rng([seed, 0 if split == "train" else 1])
     ids = list(SPLIT_IDENTITIES[split])
-    out = []
-    for k in tqdm(range(n), desc=f"sync-expert {split} clips", unit="clip"):
-        path = root / f"{k:04d}"
+    jobs = []
+    for k in range(n):
         lang = TRAIN_LANGUAGES[k % len(TRAIN_LANGUAGES)]
         bank = sentences(lang, split)
         text = bank[(k // len(TRAIN_LANGUAGES)) % len(bank)]
         voice = with_language(TRAIN_VOICES[k % len(TRAIN_VOICES)], lang)
         yaw, pitch = rng.uniform(-20, 20), rng.uniform(-8, 8)
-        if not (path / "clip.json").is_file():
-            clip = render_performance_clip(ids[k % len(ids)], text, voice, size, yaw, pitch, seed=seed * 1000 + k)
-            write_clip(clip, path, overwrite=True)
-        out.append(path)
-    return out
+        jobs.append((root / f"{k:04d}", ids[k % len(ids)], text, voice, size, yaw, pitch, seed * 1000 + k))
+    bar = dict(total=n, desc=f"sync-expert {split} clips", unit="clip")
+    if workers <= 1:
+        return [_render_to(j) for j in tqdm(jobs, **bar)]
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing as mp
+
+    # spawn: each worker opens its own EGL context; forked GL state is not safe.
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
+        return list(tqdm(ex.map(_render_to, jobs), **bar))
 
 
 @dataclass
