@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from ggtalker.bench import leaderboard as lb
 from ggtalker.bench.method import DriveRequest, Generation, Method
+from ggtalker.bench.preflight import preflight
 from ggtalker.bench.metric import Metric
 from ggtalker.bench.records import (
     CaseResult, MetricRecord, array_hash, atomic_write_text, device_name, git_commit, package_versions,
@@ -116,6 +117,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     run_dir = Path(cfg.out_dir) / suite_name / method_name
     case_dir = run_dir / "cases"
     cases = suite.cases(scale=str(cfg.scale), seed=int(cfg.seed))
+    checks = preflight(cases, metrics, unavailable)  # every problem at once, before any work
+    checks.raise_or_log(log)
     by_identity: dict[str, list[Case]] = defaultdict(list)
     for c in cases:
         by_identity[c.identity].append(c)
