@@ -84,7 +84,8 @@ def rasterization(
         gsplat's keys ``radii (..., C, N, 2) int32``, ``means2d (..., C, N, 2)`` (call ``retain_grad()``
         on it for densification), ``depths``, ``conics``, ``opacities``, ``tiles_per_gauss``,
         ``width``, ``height``, ``tile_size``, ``tile_width``, ``tile_height``, ``n_batches``,
-        ``n_cameras`` and ``backend``.
+        ``n_cameras``, ``backend`` and (torch backend, as gsplat's unpacked mode) ``batch_ids``,
+        ``camera_ids``, ``gaussian_ids`` = None. gsplat's ``DefaultStrategy`` runs on it with ``packed=False``.
     """
     if render_mode not in RENDER_MODES:
         raise ValueError(f"render_mode must be one of {RENDER_MODES}, got {render_mode!r}")
@@ -188,6 +189,10 @@ def _rasterize_torch(
 
     shape = batch + (c, height, width)
     meta = {
+        # gsplat's unpacked output carries these as None; its densification strategies look for them.
+        "batch_ids": None,
+        "camera_ids": None,
+        "gaussian_ids": None,
         "radii": radii,
         "means2d": means2d,
         "depths": depths,
