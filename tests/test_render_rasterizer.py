@@ -262,3 +262,17 @@ def test_gsplat_default_strategy_densifies_with_torch_backend_meta():
             o.step()
             o.zero_grad()
     assert params["means"].shape[0] > 200  # a 1e-7 gradient threshold makes every seen Gaussian grow
+
+
+def test_gradcheck_float64_sh_and_viewmats():
+    s = make_scene(3, seed=6)
+    s["scales"] = s["scales"] * 3
+    s["Ks"] = torch.tensor([[[15.0, 0, 6.1], [0, 15.0, 4.9], [0, 0, 1]]], dtype=F64)
+    sh = torch.randn(3, 4, 3, generator=torch.Generator().manual_seed(3), dtype=F64) * 0.3
+
+    def f(means, colors, viewmats):
+        p = dict(s, means=means, colors=colors, viewmats=viewmats)
+        return rasterization(*_args(p), 12, 10, sh_degree=1, backend="torch", tile_size=4)[0]
+
+    inputs = (s["means"].clone(), sh, s["viewmats"].clone())
+    assert torch.autograd.gradcheck(f, tuple(t.requires_grad_(True) for t in inputs), eps=1e-6, atol=1e-5, rtol=1e-4)
