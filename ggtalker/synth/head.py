@@ -189,7 +189,7 @@ class HeadModel:
         cp = np.cos(phi)
         lower = phi < 0
         front = _smoothstep(-0.2, 0.6, c)
-        y = np.where(lower, idn.chin_drop, idn.head_top) * np.sin(phi)
+        y = self._latitude_to_y(phi)
         jw = 0.5 + 0.2 * idn.jaw_width
         taper = 1 - (1 - jw) * _smoothstep(-0.05, -1.2, phi)
         w_front = idn.head_width * np.where(lower, taper * cp**0.35, cp**0.7)
@@ -199,6 +199,15 @@ class HeadModel:
         d_back = idn.head_back * np.where(lower, cp**0.9, cp**0.6)
         d = np.where(c > 0, d_front, d_back)
         return np.stack([w * sx, y, d * cz - 0.006], -1)
+
+    def _latitude_to_y(self, phi: np.ndarray) -> np.ndarray:
+        """Height of grid latitude ``phi``: piecewise linear in sin(phi) through fixed anatomical rows (chin,
+        mouth, nose tip, eyes, crown), so a grid row means the same feature on every identity."""
+        idn = self.identity
+        knots = np.sin(np.radians([-90.0, -30.0, -18.0, 6.0, 90.0]))
+        ys = [-idn.chin_drop, idn.chin_drop * np.sin(PHI_MOUTH), idn.eye_height - idn.nose_length, idn.eye_height,
+              idn.head_top]
+        return np.interp(np.sin(phi), knots, ys)
 
     def _skin(self):
         idn = self.identity
