@@ -149,3 +149,26 @@ def test_end_to_end_generate_on_cpu(prior: E2VPrior, tmp_path) -> None:
     d = gen.depth[np.isfinite(gen.depth)]
     assert d.size > 0 and np.all((d > 0.4) & (d < 0.7))  # the head's surface, 0.55 m away ± its size
     assert gen.params["jaw"].shape == (n, 1)
+
+
+def test_a2e_adaptation_keeps_the_best_held_out_state() -> None:
+    from ggtalker.a2e.diffusion import Diffusion
+    from ggtalker.a2e.model import A2EConfig, A2ENet
+    from ggtalker.a2e.prior import A2EPrior
+    from ggtalker.gaussians.a2e_adapt import finetune_a2e
+
+    torch.manual_seed(0)
+    cfg = A2EConfig(audio_dim=800, d_model=32, n_heads=2, n_layers=1, audio_layers=1, window=20, prev=4)
+    prior = A2EPrior(A2ENet(cfg), Diffusion(50), {"kind": "logmel"}, np.zeros(19), np.ones(19), [], mode="regress")
+    audio_before = {k: v.clone() for k, v in prior.net.audio_in.state_dict().items()}
+    n = 40
+    rng = np.random.default_rng(0)
+    params = {k: rng.uniform(0, 1, (n, d)).astype(np.float32) for k, d in PARAM_DIMS.items()}
+    audio = rng.normal(0, 0.1, int(n / 25 * 16000)).astype(np.float32)
+    rep = finetune_a2e(prior, audio, params, 25.0, steps=6, eval_every=2, progress=False)
+    assert rep["style"].shape == (64,)
+    assert rep["best_val"] <= rep["val0"]
+    changed = any(not torch.equal(v, prior.net.audio_in.state_dict()[k]) for k, v in audio_before.items())
+    assert changed == (rep["best_val"] < rep["val0"])  # weights move only if held-out loss improved
+    out = prior.predict(audio, 25.0, n, style=rep["style"])
+    assert out["jaw"].shape == (n, 1)
