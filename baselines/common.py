@@ -202,6 +202,16 @@ def is_same_camera(K_a: np.ndarray, w2c_a: np.ndarray, K_b: np.ndarray, w2c_b: n
     return bool(np.allclose(K_a, K_b, atol=tol * 100) and np.allclose(w2c_a, w2c_b, atol=tol))
 
 
+def backdrop_homographies(K: np.ndarray, w2c: np.ndarray, K0: np.ndarray, w2c0: np.ndarray,
+                           pose: np.ndarray | None, force: bool = False) -> np.ndarray | None:
+    """Homographies taking the backdrop (first training camera) to each camera ``(N, 3, 3)``, or None when
+    every camera is the training camera (the common monocular case: no resampling blur)."""
+    if not force and all(is_same_camera(K0, w2c0, K[i], w2c[i]) for i in range(len(K))):
+        return None
+    centre = np.zeros((len(K), 3), np.float32) if pose is None else np.asarray(pose, np.float32)[:, 3:]
+    return plane_homography(np.broadcast_to(K0, (len(K), 3, 3)), np.broadcast_to(w2c0, (len(K), 4, 4)), K, w2c, centre)
+
+
 # ------------------------------------------------------------------------------------------- backdrop
 
 class Backdrop(torch.nn.Module):

@@ -32,7 +32,8 @@ import torch
 import torch.nn.functional as F
 
 from baselines.common import (
-    AudioNet, Backdrop, Standardiser, TriPlane, audio_features, audio_windows, concat_clips, drive_eye,
+    AudioNet, Backdrop, Standardiser, TriPlane, audio_features, audio_windows, backdrop_homographies, concat_clips,
+    drive_eye,
     drive_pose, fit, head_extent, head_to_camera, is_same_camera, mlp, pixel_rays,
     plane_homography, resolve_device, seed_all, to_float, to_uint8, train_eye,
 )
@@ -170,7 +171,7 @@ class NerfTalker(Method):
         K = torch.from_numpy(clip.cameras.K).to(dev)
         h2c = torch.from_numpy(head_to_camera(clip.cameras, clip.params.get("pose"))).to(dev)
         eye = torch.from_numpy(train_eye(clip)).to(dev)
-        homs = _backdrop_homographies(clip.cameras.K, clip.cameras.w2c, clip.cameras.K[0], clip.cameras.w2c[0],
+        homs = backdrop_homographies(clip.cameras.K, clip.cameras.w2c, clip.cameras.K[0], clip.cameras.w2c[0],
                                       clip.params.get("pose"))
         homs_t = None if homs is None else torch.from_numpy(homs).to(dev)
         opt = torch.optim.Adam(list(field.parameters()) + list(backdrop.parameters()), lr=c["lr"])
@@ -208,7 +209,7 @@ class NerfTalker(Method):
         eye = torch.from_numpy(drive_eye(request.controls, state.train_blink, n)).to(dev)
         K = torch.from_numpy(request.cameras.K.astype(np.float32)).to(dev)
         h2c = torch.from_numpy(head_to_camera(request.cameras, pose)).to(dev)
-        homs = _backdrop_homographies(request.cameras.K, request.cameras.w2c, state.train_K, state.train_w2c, pose,
+        homs = backdrop_homographies(request.cameras.K, request.cameras.w2c, state.train_K, state.train_w2c, pose,
                                       force=(h, w) != tuple(state.backdrop.image.shape[-2:]))
         frames, depths = [], []
         for i in range(n):
@@ -233,12 +234,3 @@ class NerfTalker(Method):
 def _missing_audio(clip: Clip, method: str) -> np.ndarray:
     raise ValueError(f"{clip.id}: {method} needs training audio (the clip has none)")
 
-
-def _backdrop_homographies(K: np.ndarray, w2c: np.ndarray, K0: np.ndarray, w2c0: np.ndarray,
-                           pose: np.ndarray | None, force: bool = False) -> np.ndarray | None:
-    """Homographies taking the backdrop (first training camera) to each camera ``(N, 3, 3)``, or None when
-    every camera is the training camera (the common monocular case: no resampling blur)."""
-    if not force and all(is_same_camera(K0, w2c0, K[i], w2c[i]) for i in range(len(K))):
-        return None
-    centre = np.zeros((len(K), 3), np.float32) if pose is None else np.asarray(pose, np.float32)[:, 3:]
-    return plane_homography(np.broadcast_to(K0, (len(K), 3, 3)), np.broadcast_to(w2c0, (len(K), 4, 4)), K, w2c, centre)
