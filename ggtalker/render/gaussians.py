@@ -117,7 +117,6 @@ def rasterization(
 def _check_shapes(means, quats, scales, opacities, colors, viewmats, Ks, sh_degree) -> tuple[tuple, int, int]:
     batch = tuple(means.shape[:-2])
     n, c = means.shape[-2], viewmats.shape[-3]
-    nb = len(batch)
 
     def need(ok: bool, what: str, t: Tensor) -> None:
         if not ok:
@@ -163,11 +162,12 @@ def _rasterize_torch(
         opac = opac * comp
     radii = _radii(means2d.reshape(b, c, n, 2), depths, conics, opac, width, height, near_plane, far_plane, radius_clip)
 
-    feats = _features(means_b, viewmats_b, colors, sh_degree, batch, n, c)  # (B, C, N, D) or None
-    if render_mode in ("RGB+D", "RGB+ED"):
-        feats = torch.cat([feats, depths[..., None]], -1)
-    elif render_mode in ("D", "ED"):
-        feats = depths[..., None]
+    if render_mode in ("D", "ED"):
+        feats = depths[..., None]  # (B, C, N, 1)
+    else:
+        feats = _features(means_b, viewmats_b, colors, sh_degree, batch, n, c)  # (B, C, N, D)
+        if render_mode in ("RGB+D", "RGB+ED"):
+            feats = torch.cat([feats, depths[..., None]], -1)
     d = feats.shape[-1]
 
     bins = bin_tiles(means2d.reshape(n_img, n, 2), radii.reshape(n_img, n, 2), depths.reshape(n_img, n),
