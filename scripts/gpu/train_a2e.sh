@@ -11,24 +11,26 @@ mkdir -p "$OUT"
 export GGTALKER_CACHE=${GGTALKER_CACHE:-$OUT/cache}
 NGPU=$(python -c "import torch; print(torch.cuda.device_count())")
 STEPS=${STEPS:-6000}
+SCALE=${SCALE:-full}    # SCALE=smoke DEVICE=cpu STEPS=3: a dry run of this script on a CPU machine
+DEVICE=${DEVICE:-cuda}
 MAXMIN=${MAXMIN:-5}
 T0=$(date +%s)
 # The corpus (CPU, 16 workers) once, before the trainers read it from the cache.
-python -c "from ggtalker.a2e.data import build_corpus; build_corpus('full', workers=16)" 2>&1 | tail -n 2
-COMMON="scale=full steps=$STEPS max_minutes=$MAXMIN zoo_root=$OUT/zoo workers=16 threads=4"
+python -c "from ggtalker.a2e.data import build_corpus; build_corpus('$SCALE', workers=16)" 2>&1 | tail -n 2
+COMMON="scale=$SCALE steps=$STEPS max_minutes=$MAXMIN zoo_root=$OUT/zoo workers=16 threads=4"
 if [ "$NGPU" -gt 2 ]; then
   CUDA_VISIBLE_DEVICES=$(seq -s, 0 $((NGPU - 2))) torchrun --standalone --nproc_per_node=$((NGPU - 1)) -m ggtalker.a2e.train \
-    $COMMON device=cuda out="$OUT/a2e" zoo=a2e_synthtalk > "$OUT/train_a2e.log" 2>&1 &
+    $COMMON device=$DEVICE out="$OUT/a2e" zoo=a2e_synthtalk > "$OUT/train_a2e.log" 2>&1 &
   REG_GPU=$((NGPU - 1))
 else
-  CUDA_VISIBLE_DEVICES=0 python -m ggtalker.a2e.train $COMMON device=cuda out="$OUT/a2e" zoo=a2e_synthtalk > "$OUT/train_a2e.log" 2>&1 &
+  CUDA_VISIBLE_DEVICES=0 python -m ggtalker.a2e.train $COMMON device=$DEVICE out="$OUT/a2e" zoo=a2e_synthtalk > "$OUT/train_a2e.log" 2>&1 &
   REG_GPU=$((NGPU - 1))
 fi
 P1=$!
-CUDA_VISIBLE_DEVICES=$REG_GPU python -m ggtalker.a2e.train $COMMON device=cuda mode=regress out="$OUT/a2e_reg" \
+CUDA_VISIBLE_DEVICES=$REG_GPU python -m ggtalker.a2e.train $COMMON device=$DEVICE mode=regress out="$OUT/a2e_reg" \
   zoo=a2e_regressor_synthtalk > "$OUT/train_reg.log" 2>&1 &
 P2=$!
-python -m ggtalker.a2e.energy scale=full out="$OUT/energy.npz" zoo=a2e_energy_synthtalk zoo_root="$OUT/zoo"
+python -m ggtalker.a2e.energy scale=$SCALE out="$OUT/energy.npz" zoo=a2e_energy_synthtalk zoo_root="$OUT/zoo"
 wait $P1; wait $P2
 tail -c 400 "$OUT/train_a2e.log"; echo; tail -c 400 "$OUT/train_reg.log"; echo
 echo "training done after $(( $(date +%s) - T0 )) s"
