@@ -138,7 +138,7 @@ class NerfTalker(Method):
 
     name = "nerf_talker"
 
-    def __init__(self, steps: int = 150, lr: float = 5e-3, frames_per_step: int = 2, rays_per_frame: int = 512,
+    def __init__(self, steps: int = 100, lr: float = 5e-3, frames_per_step: int = 2, rays_per_frame: int = 512,
                  n_samples: int = 16, planes: int = 8, plane_res: int = 32, hidden: int = 64, window: int = 5,
                  mask_weight: float = 0.1, chunk: int = 8192, device: str = "cpu", seed: int = 0) -> None:
         super().__init__(device=device, seed=seed)

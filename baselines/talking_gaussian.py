@@ -141,7 +141,7 @@ class TalkingGaussian(Method):
 
     name = "talking_gaussian"
 
-    def __init__(self, steps: int = 150, lr: float = 1e-2, batch: int = 2, n_gaussians: int = 1500, planes: int = 8,
+    def __init__(self, steps: int = 100, lr: float = 1e-2, batch: int = 1, n_gaussians: int = 800, planes: int = 8,
                  plane_res: int = 32, hidden: int = 64, window: int = 5, ssim_weight: float = 0.2,
                  mask_weight: float = 0.1, device: str = "cpu", seed: int = 0) -> None:
         super().__init__(device=device, seed=seed)

@@ -151,7 +151,7 @@ class Wav2Lip2D(Method):
 
     name = "wav2lip2d"
 
-    def __init__(self, steps: int = 150, lr: float = 2e-3, batch: int = 4, crop: int = 32, width: int = 16,
+    def __init__(self, steps: int = 100, lr: float = 2e-3, batch: int = 2, crop: int = 32, width: int = 16,
                  window: int = 5, sync_weight: float = SYNC_WEIGHT, sync_expert: str = "sync_expert_synthtalk",
                  device: str = "cpu", seed: int = 0) -> None:
         super().__init__(device=device, seed=seed)
