@@ -108,3 +108,14 @@ def best_lag(x: np.ndarray, y: np.ndarray, max_lag: int) -> int:
             if c > best:
                 best, arg = c, k
     return arg
+
+
+def frame_rms(audio: np.ndarray, n_frames: int, fps: float, sr: int = 16000) -> np.ndarray:
+    """Linear RMS of ``audio`` per video frame, ``(n_frames,)``.
+
+    Linear rather than :func:`ggtalker.synth.behaviour.loudness_envelope`'s dB scale: for lag estimation the
+    dB scale gives quiet frames (room tone, shifted-in silence) as much weight as speech, which blurs the peak.
+    """
+    edges = np.minimum((np.arange(n_frames + 1) * sr / fps).round().astype(int), len(audio))
+    sq = np.concatenate([[0.0], np.cumsum(np.asarray(audio, np.float64) ** 2)])
+    return np.sqrt((sq[edges[1:]] - sq[edges[:-1]]) / np.maximum(edges[1:] - edges[:-1], 1))
