@@ -24,6 +24,16 @@ def test_log_mel_is_50hz():
     assert m.shape == (2 * FEATURE_HZ + 1, 80)
 
 
+def test_mel_filters_match_transformers():
+    from transformers.audio_utils import mel_filter_bank
+
+    from ggtalker.audio.features import mel_filters
+
+    ref = mel_filter_bank(num_frequency_bins=513, num_mel_filters=80, min_frequency=40.0, max_frequency=7600.0,
+                          sampling_rate=SAMPLE_RATE, norm="slaney", mel_scale="slaney")
+    np.testing.assert_allclose(mel_filters(1024, 80, 40.0, 7600.0).numpy(), ref, rtol=1e-4, atol=1e-7)
+
+
 def test_logmel_encoder_shape_and_normalisation():
     enc = LogMelEncoder(n_mels=40, context=1)
     rng = np.random.default_rng(0)

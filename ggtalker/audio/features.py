@@ -71,13 +71,32 @@ def align_to_frames(feats: torch.Tensor, n_frames: int, fps: float = 25.0, per_f
     return out.reshape(n_frames, per_frame * dim)
 
 
+def hz_to_mel(f: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
+    f = np.asarray(f, np.float64)
+    return np.where(f < 1000.0, 3.0 * f / 200.0, 15.0 + 27.0 * np.log(np.maximum(f, 1e-9) / 1000.0) / np.log(6.4))
+
+
+def mel_to_hz(m: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`hz_to_mel`."""
+    m = np.asarray(m, np.float64)
+    return np.where(m < 15.0, 200.0 * m / 3.0, 1000.0 * np.exp(np.log(6.4) * (m - 15.0) / 27.0))
+
+
 @lru_cache(maxsize=4)
 def mel_filters(n_fft: int = 1024, n_mels: int = 80, f_min: float = 40.0, f_max: float = 7600.0) -> torch.Tensor:
-    """Slaney-normalised mel filterbank ``(n_fft // 2 + 1, n_mels)`` from transformers' audio utils."""
-    from transformers.audio_utils import mel_filter_bank
+    """Slaney-normalised triangular mel filterbank ``(n_fft // 2 + 1, n_mels)``.
 
-    fb = mel_filter_bank(num_frequency_bins=n_fft // 2 + 1, num_mel_filters=n_mels, min_frequency=f_min,
-                         max_frequency=f_max, sampling_rate=SAMPLE_RATE, norm="slaney", mel_scale="slaney")
+    Written here (20 lines) rather than imported so the built-in encoder needs neither torchaudio nor
+    transformers (the GPU machine has neither); the test checks it against
+    ``transformers.audio_utils.mel_filter_bank(norm="slaney", mel_scale="slaney")``.
+    """
+    fft_hz = np.linspace(0.0, SAMPLE_RATE / 2, n_fft // 2 + 1)
+    edges = mel_to_hz(np.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2))
+    width = np.diff(edges)
+    slope = edges[None, :] - fft_hz[:, None]
+    rising, falling = -slope[:, :-2] / width[:-1], slope[:, 2:] / width[1:]
+    fb = np.maximum(0.0, np.minimum(rising, falling)) * (2.0 / (edges[2:] - edges[:-2]))[None]
     return torch.from_numpy(fb.astype(np.float32))
 
 
