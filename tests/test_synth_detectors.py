@@ -1,0 +1,12 @@
+"""Real face detectors (weights shipped in their wheels) find SynthTalk faces near the true landmarks."""
+
+import pytest
+
+from ggtalker.synth.checks import detector_check
+
+
+@pytest.mark.parametrize("detector", ["dlib68", "mediapipe"])
+def test_detectors_find_frontal_synthtalk_faces(detector):
+    df = detector_check([0, 1, 2], [0.0, 15.0], size=192, detectors=(detector,))
+    assert df["detected"].mean() >= 0.9
+    assert df["nme_inner"].mean() < 0.15  # inner 49 points within 15% of the inter-ocular distance
