@@ -165,6 +165,9 @@ def composite_tiles(
     lp = torch.arange(p, device=dev)
     lx, ly = (lp % ts).to(dt) + 0.5, torch.div(lp, ts, rounding_mode="floor").to(dt) + 0.5
 
+    # One gather per block for all per-Gaussian inputs: index_select back-propagates as a single
+    # index_add, where x[idx] per tensor goes through a several-times slower accumulating index_put.
+    packed = torch.cat([means2d, conics, opacities[:, None], colors], -1)
     out_vals, out_t, out_idx = [], [], []
     for s, e in _blocks(c_sorted.tolist(), p, budget):
         tiles = active[s:e]
@@ -181,8 +184,9 @@ def composite_tiles(
         px = x0[:, None] + lx[None, :]  # (G, P)
         py = y0[:, None] + ly[None, :]
 
-        op = opacities[gids].masked_fill(pad, 0.0)  # (G, K); padding is never drawn
-        vals, t_final = _CompositeBlock.apply(means2d[gids], conics[gids], op, colors[gids], px, py)
+        gp = packed.index_select(0, gids.reshape(-1)).reshape(gids.shape + (packed.shape[-1],))
+        op = gp[..., 5].masked_fill(pad, 0.0)  # (G, K); padding is never drawn
+        vals, t_final = _CompositeBlock.apply(gp[..., :2], gp[..., 2:5], op, gp[..., 6:], px, py)
         out_vals.append(vals.reshape(-1, d))
         out_t.append(t_final.reshape(-1))
         pix = ((img * hp)[:, None] + y0.long()[:, None] + (lp // ts)[None, :]) * wp + x0.long()[:, None] + (lp % ts)[None, :]
