@@ -65,7 +65,7 @@ class WeightSpec:
 
     def missing_message(self, path: str | os.PathLike | None = None) -> str:
         """Why the file is unavailable and exactly how to supply it."""
-        looked = ", ".join(str(c) for c in self.candidates(path)) or "(nowhere)"
+        looked = ", ".join(str(c) for c in self.candidates(path)) or f"no path given, ${self.env} unset"
         how = f"put {self.filename} at {hub_checkpoints_dir() / self.filename}" if self.hub_cache else ""
         how = f"{how + ' or ' if how else ''}set {self.env}=/path/to/{self.filename}"
         src = f" (official source: {self.source})" if self.source else ""
