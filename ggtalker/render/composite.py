@@ -12,7 +12,8 @@ Vectorised as dense ``(tiles, pixels, K)`` blocks, K = the longest per-tile list
 grouped by list length so padding stays small, and blocks are capped at ``budget`` elements to bound
 memory. Transmittance is ``exp(cumsum(log1p(-alpha)))`` (alpha ≤ 0.999 keeps the log finite). The
 block is a custom autograd Function with gsplat's analytic backward (suffix sums instead of its
-back-to-front loop): plain autograd through ~20 broadcast ops was ~2× slower and held every temporary.
+back-to-front loop): it keeps 7 tensors per pair for backward instead of every temporary of ~20
+broadcast ops, and measured ~1.2× faster than plain autograd.
 """
 
 from __future__ import annotations
