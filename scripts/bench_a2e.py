@@ -1,6 +1,6 @@
 """Benchmark: load the zoo prior on the CPU and predict parameters for a 10-second WAV.
 
-    python scripts/bench_a2e.py [--wav FILE] [--threads 2] [--zoo a2e_synthtalk] [--repeats 3]
+    python scripts/bench_a2e.py [--wav FILE] [--threads 2] [--zoo a2e_synthtalk | --checkpoint FILE] [--repeats 3]
 
 Without ``--wav`` it synthesises 10 s of SynthTalk speech (training-split sentences). Prints the load time,
 the time of the first prediction (features included) and the median of the following ones.
@@ -20,6 +20,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--wav", help="a WAV file (any rate; read at 16 kHz)")
     ap.add_argument("--zoo", default="a2e_synthtalk")
+    ap.add_argument("--checkpoint", help="a checkpoint file instead of the zoo entry")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=10.0)
@@ -40,7 +41,7 @@ def main() -> None:
         audio = perform(" ".join(sentences("en", "train")[:4]), TRAIN_VOICES[0], seed=0).audio
     audio = np.pad(audio, (0, max(0, int(args.seconds * 16000) - len(audio))))[: int(args.seconds * 16000)]
     t0 = time.perf_counter()
-    prior = A2EPrior.from_zoo(args.zoo)
+    prior = A2EPrior.load(args.checkpoint) if args.checkpoint else A2EPrior.from_zoo(args.zoo)
     load_s = time.perf_counter() - t0
     times = []
     for r in range(1 + args.repeats):
@@ -50,7 +51,7 @@ def main() -> None:
     n = len(out["expr"])
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus visible, torch threads {args.threads}, "
           f"load avg {os.getloadavg()[0]:.1f}")
-    print(f"audio {len(audio) / 16000:.1f} s -> {n} frames; zoo {args.zoo} ({prior.mode}, {prior.steps} DDIM steps, "
+    print(f"audio {len(audio) / 16000:.1f} s -> {n} frames; {args.checkpoint or 'zoo ' + args.zoo} ({prior.mode}, {prior.steps} DDIM steps, "
           f"guidance {prior.guidance})")
     print(f"load {load_s:.2f} s; first predict {times[0]:.2f} s; median of {args.repeats} more {np.median(times[1:]):.2f} s "
           f"({n / np.median(times[1:]):.0f} frames/s)")

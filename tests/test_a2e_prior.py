@@ -29,15 +29,18 @@ def speech() -> tuple[np.ndarray, dict]:
 def test_long_audio_is_stitched_without_seams(prior, speech):
     audio, _ = speech
     n = int(round(len(audio) / 16000 * 25))
-    assert n > 2 * prior.net.cfg.window  # at least three windows
-    out = prior.predict(audio, 25.0, n, seed=0)
-    assert all(v.shape[0] == n and np.isfinite(v).all() for v in out.values())
-    x = np.concatenate([out[k] for k in ("expr", "jaw")], 1)
-    steps = np.abs(np.diff(x, axis=0)).max(1)  # steps[i]: change from frame i to i+1
     w = prior.net.cfg.window
-    borders = [w - 1, 2 * w - 1]  # the last full window is shifted back, so 2w-1 is inside the overlap or a border
-    typical = np.quantile(steps, 0.95)
-    assert all(steps[b] <= 1.5 * typical + 1e-6 for b in borders), (steps[borders], typical)
+    assert n > 2 * w  # at least three windows
+    std = prior.std.numpy()[13:19]
+    for seed in (0, 1):
+        out = prior.predict(audio, 25.0, n, seed=seed)
+        assert all(v.shape[0] == n and np.isfinite(v).all() for v in out.values())
+        # Head pose is smooth and free (not fixed by the audio), so a seam would show there first: windows sampled
+        # independently jump by 1.2-1.5 corpus stds at the join, above the 95th percentile of in-window steps.
+        steps = (np.abs(np.diff(out["pose"], axis=0)) / std).max(1)  # steps[i]: frame i -> i+1
+        typical = np.quantile(steps, 0.95)
+        borders = steps[[w - 1, 2 * w - 1]]
+        assert np.all(borders <= 1.25 * typical), (seed, borders, typical)
 
 
 def test_pose_control_is_followed_and_blink_rate_is_set(prior, speech):

@@ -10,10 +10,10 @@ OUT=${1:?usage: train_a2e.sh OUT}
 mkdir -p "$OUT"
 export GGTALKER_CACHE=${GGTALKER_CACHE:-$OUT/cache}
 NGPU=$(python -c "import torch; print(torch.cuda.device_count())")
-STEPS=${STEPS:-6000}
+STEPS=${STEPS:-5000}
 SCALE=${SCALE:-full}    # SCALE=smoke DEVICE=cpu STEPS=3: a dry run of this script on a CPU machine
 DEVICE=${DEVICE:-cuda}
-MAXMIN=${MAXMIN:-5}
+MAXMIN=${MAXMIN:-4}
 T0=$(date +%s)
 # The corpus (CPU, 16 workers) once, before the trainers read it from the cache.
 python -c "from ggtalker.a2e.data import build_corpus; build_corpus('$SCALE', workers=16)" 2>&1 | tail -n 2
@@ -51,5 +51,5 @@ rows.to_csv(out / "leaderboards" / "audio_prior.csv", index=False)
 cols = ["method"] + [c for c in rows.columns if c.startswith("lve")] + ["mouth_corr", "expr_mse"]
 print(rows[cols].to_string(index=False))
 PY
-python scripts/bench_a2e.py --threads 2 2>&1 | tail -n 3 || true
+python scripts/bench_a2e.py --threads 2 --checkpoint "$OUT/a2e/a2e.pt" 2>&1 | tail -n 3 || true
 echo "total $(( $(date +%s) - T0 )) s"
