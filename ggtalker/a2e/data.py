@@ -135,8 +135,9 @@ class WindowSampler:
     """
 
     def __init__(self, corpus: Corpus, feats: np.ndarray, mean: np.ndarray, std: np.ndarray, window: int = 100,
-                 prev: int = 10, p_no_prev: float = 0.1, seed: int = 0) -> None:
+                 prev: int = 10, p_no_prev: float = 0.1, p_short: float = 0.0, seed: int = 0) -> None:
         self.c, self.feats, self.window, self.prev, self.p_no_prev = corpus, feats, window, prev, p_no_prev
+        self.p_short = p_short
         self.norm = ((corpus.params - mean) / std).astype(np.float32)
         lengths = np.diff(corpus.frame_off)
         self.items = np.nonzero(lengths >= window)[0]
@@ -147,8 +148,14 @@ class WindowSampler:
         self.rng = np.random.default_rng(seed)
 
     def batch(self, size: int) -> dict[str, torch.Tensor]:
-        """``{"x0" (B,W,M), "audio" (B,P+W,Da), "prev" (B,P,M), "prev_mask" (B,), "style" (B,)}``."""
+        """``{"x0" (B,W,M), "audio" (B,P+W,Da), "prev" (B,P,M), "prev_mask" (B,), "style" (B,)}``.
+
+        With probability ``p_short`` the whole batch uses a shorter window (W/4 … W frames): clips shorter
+        than one window are predicted in a single short window at inference.
+        """
         w, p = self.window, self.prev
+        if self.p_short and self.rng.random() < self.p_short:
+            w = int(self.rng.integers(w // 4, w + 1))
         xs, auds, prevs, masks, styles = [], [], [], [], []
         for k in self.rng.choice(self.items, size=size, p=self.weights):
             f0, f1 = self.c.frame_off[k], self.c.frame_off[k + 1]

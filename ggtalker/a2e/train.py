@@ -35,11 +35,11 @@ DEFAULTS = {
     "smoke": {"corpus": "smoke", "d_model": 96, "n_layers": 2, "audio_layers": 1, "n_heads": 4,
               "steps": 400, "batch": 12, "lr": 2e-3, "threads": 1, "ckpt_every": 100},
     "full": {"corpus": "full", "d_model": 192, "n_layers": 6, "audio_layers": 2, "n_heads": 4,
-             "steps": 6000, "batch": 64, "lr": 1e-3},
+             "steps": 6000, "batch": 64, "lr": 1e-3, "p_short": 0.3},
 }
 COMMON = {"scale": "smoke", "mode": "diffusion", "out": "outputs/a2e", "device": "cpu", "seed": 0, "workers": 2,
           "encoder": {"kind": "logmel"}, "window": 100, "prev": 10, "p_drop": 0.1, "diffusion_steps": 500,
-          "sample_steps": 8, "guidance": 1.5, "mouth_weight": 2.0, "ckpt_every": 500, "threads": 2, "zoo": None,
+          "sample_steps": 8, "guidance": 1.5, "mouth_weight": 2.0, "p_short": 0.0, "ckpt_every": 500, "threads": 2, "zoo": None,
           "zoo_root": None, "max_minutes": None}
 
 
@@ -127,7 +127,8 @@ def train(cfg: dict) -> Path:
         step, losses = st["step"], st["losses"]
         print(f"resuming {state_path} at step {step}", file=sys.stderr)
     model = torch.nn.parallel.DistributedDataParallel(net) if ddp else net
-    sampler = WindowSampler(corpus, feats, mean, std, cfg["window"], cfg["prev"], seed=cfg["seed"] * 1000 + rank + step)
+    sampler = WindowSampler(corpus, feats, mean, std, cfg["window"], cfg["prev"], p_short=cfg["p_short"],
+                            seed=cfg["seed"] * 1000 + rank + step)
     weights = dim_weights(cfg["mouth_weight"], net_cfg.motion_dim).to(dev)
 
     def save_state() -> None:
