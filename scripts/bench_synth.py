@@ -1,6 +1,6 @@
 """SynthTalk generation speed: frames/s of posing + rendering (colour, masks, landmarks) a talking clip.
 
-    python scripts/bench_synth.py --size 256 --frames 100 [--samples 4] [--out DIR]
+    python scripts/bench_synth.py --size 256 --frames 100 [--samples 0] [--out DIR]
 
 Prints frames/s for the whole of ``render_clip`` and for its parts (posing the mesh, normals, GL draw +
 read-back). Uses whatever EGL device is present (llvmpipe on a CPU, the NVIDIA driver on a GPU machine).
@@ -30,7 +30,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--frames", type=int, default=100)
-    ap.add_argument("--samples", type=int, default=4, help="MSAA samples")
+    ap.add_argument("--samples", type=int, default=0, help="MSAA samples (0: 2x2 supersampling)")
     ap.add_argument("--identity", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="write bench_synth.json here")

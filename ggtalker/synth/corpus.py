@@ -36,7 +36,7 @@ def default_root() -> Path:
 
 def plan_corpus(identities: int = 50, sentences_per_identity: int = 4, size: int = 256, fps: float = 25.0,
                 views: tuple[str, ...] = ("phone", "orbit"), languages: tuple[str, ...] = TRAIN_LANGUAGES,
-                tracker_noise: float = 0.0, seed: int = 0, samples: int = 4) -> list[ClipRecipe]:
+                tracker_noise: float = 0.0, seed: int = 0, samples: int = 0) -> list[ClipRecipe]:
     """The corpus's clip recipes (nothing rendered). Deterministic for its arguments.
 
     Identity *i* (the *i*-th of :data:`TRAIN_IDENTITIES` after ``seed`` × identities) speaks

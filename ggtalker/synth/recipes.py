@@ -18,7 +18,7 @@ from ggtalker.core.clip import Cameras, write_clip
 from ggtalker.synth import cameras as cams
 
 #: Bump when rendering or the head changes, so cached clips from an older world are not reused.
-WORLD_VERSION = 1
+WORLD_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class ClipRecipe:
     fps: float = 25.0
     tracker_noise: float = 0.0
     role: str = "target"
-    samples: int = 4
+    samples: int = 0  # 0: 2x2 supersampling (see Renderer)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -1,8 +1,9 @@
 """SynthTalk's rasterizer: moderngl on an EGL standalone context (Mesa llvmpipe on a CPU, NVIDIA EGL on a GPU).
 
 A real triangle rasterizer (not a Gaussian splatter) so no method's own renderer is the world's. Each frame
-is drawn twice: a shaded, multisampled colour pass (procedural skin, hair, eye and cloth textures in the
-fragment shader), and an aliased pass that writes the mask label and camera depth.
+is drawn once into three multisampled targets (MRT): shaded colour (procedural skin, hair, eye and cloth
+textures in the fragment shader), head/torso coverage (resolved to the majority label per pixel) and
+camera depth.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ in vec3 v_pos; in vec3 v_nrm; in vec3 v_alb; in vec3 v_tex; flat in int v_mat; f
 uniform vec3 u_cam; uniform vec3 u_key; uniform vec3 u_fill; uniform vec3 u_rim;
 uniform float u_pores; uniform float u_seed;
 uniform vec3 u_iris;
-out vec4 f_color;
+uniform mat4 u_view;
+layout(location = 0) out vec4 f_color;
+layout(location = 1) out vec4 f_label;   // coverage of head (r) and torso (g): resolves to per-pixel fractions
+layout(location = 2) out float f_depth;  // camera-space z (negative in front of the camera)
 
 float hash(vec3 p) { p = fract(p * 0.3183099 + vec3(0.1, 0.2, 0.3) + u_seed); p *= 17.0;
                      return fract(p.x * p.y * p.z * (p.x + p.y + p.z)); }
@@ -43,6 +47,8 @@ float noise(vec3 x) {
 vec3 lin(vec3 c) { return pow(max(c, vec3(0.0)), vec3(2.2)); }
 
 void main() {
+    f_label = vec4(v_lab > 0.5 && v_lab < 1.5 ? 1.0 : 0.0, v_lab > 1.5 ? 1.0 : 0.0, 0.0, 1.0);
+    f_depth = (u_view * vec4(v_pos, 1.0)).z;
     vec3 V = normalize(u_cam - v_pos);
     if (v_mat == 8) {  // background: colours baked on the backdrop sphere's vertices, plus grain
         f_color = vec4(v_alb * (0.94 + 0.06 * noise(normalize(v_tex) * 60.0)), 1.0);
@@ -97,18 +103,6 @@ void main() {
         col += alb * vec3(0.12, 0.02, 0.0) * smoothstep(0.0, 0.4, d1) * (1.0 - d1);
     }
     f_color = vec4(pow(clamp(col, 0.0, 1.0), vec3(1.0 / 2.2)), 1.0);
-}
-"""
-
-_FS_LABEL = """
-#version 330
-in vec3 v_pos; in vec3 v_nrm; in vec3 v_alb; in vec3 v_tex; flat in int v_mat; flat in float v_lab; in float v_aux;
-uniform mat4 u_view;
-layout(location = 0) out vec4 f_label;
-layout(location = 1) out float f_depth;
-void main() {
-    f_label = vec4(v_lab / 255.0, 0.0, 0.0, 1.0);
-    f_depth = (u_view * vec4(v_pos, 1.0)).z;
 }
 """
 
@@ -171,21 +165,30 @@ def backdrop_colours(identity: Identity, dirs: np.ndarray) -> np.ndarray:
     return np.asarray(identity.background2) * (1 - t) + np.asarray(identity.background) * t
 
 
+def default_samples() -> int:
+    """MSAA samples for this GL device: 4 on a GPU; 0 (2x2 supersampling instead) on Mesa's llvmpipe CPU renderer."""
+    return 0 if "llvmpipe" in gl_context().info["GL_RENDERER"].lower() else 4
+
+
 class Renderer:
     """Renders one :class:`HeadModel` at a fixed image size.
 
     Args:
         model: the head to draw.
         width, height: output size in pixels.
-        samples: MSAA samples of the colour pass (anti-aliasing).
+        samples: MSAA samples; 0 selects 2x2 supersampling; None picks per device (see default_samples).
     """
 
-    def __init__(self, model: HeadModel, width: int, height: int, samples: int = 4) -> None:
+    def __init__(self, model: HeadModel, width: int, height: int, samples: int | None = None) -> None:
         self.model, self.width, self.height = model, int(width), int(height)
         ctx = gl_context()
         self.ctx = ctx
+        if samples is None:
+            samples = default_samples()
+        # samples > 1: MSAA; samples == 0 or 1: 2x2 supersampling (llvmpipe's MSAA costs more than 4x the pixels).
+        self.ss = 1 if samples > 1 else 2
+        self.samples = samples if samples > 1 else 0
         self.prog = ctx.program(vertex_shader=_VS, fragment_shader=_FS_COLOR)
-        self.prog_lab = ctx.program(vertex_shader=_VS, fragment_shader=_FS_LABEL)
         idn = model.identity
         bg_p, bg_f, bg_d = _sphere(3.0, 96, 48)
         self._n_head = model.n_vertices
@@ -204,15 +207,18 @@ class Renderer:
         self.ibo = ctx.buffer(self.faces.tobytes())
         fmt = [(self.vbo_dyn, "3f 3f", "in_pos", "in_nrm"), (self.vbo_static, "3f 3f 1f 1f 1f", "in_alb", "in_tex", "in_mat", "in_lab", "in_aux")]
         self.vao = ctx.vertex_array(self.prog, fmt, index_buffer=self.ibo, skip_errors=True)
-        self.vao_lab = ctx.vertex_array(self.prog_lab, fmt, index_buffer=self.ibo, skip_errors=True)
-        size = (self.width, self.height)
+        size = (self.width * self.ss, self.height * self.ss)
+
+        # One pass writes colour, label coverage and depth (MRT); the MSAA resolve anti-aliases all three.
+        def attachments(samples: int) -> list:
+            return [ctx.renderbuffer(size, 4, samples=samples), ctx.renderbuffer(size, 4, samples=samples),
+                    ctx.renderbuffer(size, 1, samples=samples, dtype="f4")]
+
         try:
-            self.fbo_ms = ctx.framebuffer(ctx.renderbuffer(size, samples=samples), ctx.depth_renderbuffer(size, samples=samples))
-        except Exception:  # noqa: BLE001 - drivers without MSAA fall back to aliased colour
-            self.fbo_ms = ctx.framebuffer(ctx.renderbuffer(size), ctx.depth_renderbuffer(size))
-        self.fbo_res = ctx.framebuffer(ctx.renderbuffer(size))
-        self.fbo_lab = ctx.framebuffer([ctx.renderbuffer(size, components=4), ctx.renderbuffer(size, components=1, dtype="f4")],
-                                       ctx.depth_renderbuffer(size))
+            self.fbo_ms = ctx.framebuffer(attachments(self.samples), ctx.depth_renderbuffer(size, samples=self.samples))
+        except Exception:  # noqa: BLE001 - drivers without MSAA fall back to aliased rendering
+            self.fbo_ms = ctx.framebuffer(attachments(0), ctx.depth_renderbuffer(size))
+        self.fbo_res = ctx.framebuffer(attachments(0))
         # Lights in the world frame (fixed per identity), so shading is consistent across views.
         az, el = np.radians(idn.light_azimuth), np.radians(idn.light_elevation)
         key = np.array([np.cos(el) * np.sin(az), np.sin(el), np.cos(el) * np.cos(az)])
@@ -257,25 +263,27 @@ class Renderer:
             mvp = gl_projection(cameras.K[i], W, H) @ view
             self.prog["u_mvp"].write(mvp.T.astype("f4").tobytes())
             self.prog["u_cam"].value = tuple(float(v) for v in cameras.centers[i])
+            self.prog["u_view"].write(view.T.astype("f4").tobytes())
             self.fbo_ms.use()
             self.fbo_ms.clear(0, 0, 0, 1, depth=1.0)
             self.vao.render()
             ctx.copy_framebuffer(self.fbo_res, self.fbo_ms)
-            img = np.frombuffer(self.fbo_res.read(components=3), np.uint8).reshape(H, W, 3)
+            f = self.ss
+            img = np.frombuffer(self.fbo_res.read(components=3, attachment=0), np.uint8).reshape(H * f, W * f, 3)
+            cov = np.frombuffer(self.fbo_res.read(components=2, attachment=1), np.uint8).reshape(H * f, W * f, 2)
+            dep = np.frombuffer(self.fbo_res.read(components=1, attachment=2, dtype="f4"), np.float32).reshape(H * f, W * f)
+            if f > 1:  # box-filter the supersamples
+                img = np.round(img.reshape(H, f, W, f, 3).mean((1, 3))).astype(np.uint8)
+                cov = cov.reshape(H, f, W, f, 2).mean((1, 3))
+                dep = dep.reshape(H, f, W, f).mean((1, 3))
+            cov = cov.astype(np.float32)
             frames[i] = img[::-1]
-            self.prog_lab["u_mvp"].write(mvp.T.astype("f4").tobytes())
-            self.prog_lab["u_view"].write(view.T.astype("f4").tobytes())
-            self.fbo_lab.use()
-            self.fbo_lab.clear(0, 0, 0, 0, depth=1.0)
-            self.vao_lab.render()
-            lab = np.frombuffer(self.fbo_lab.read(components=1, attachment=0), np.uint8).reshape(H, W)
-            dep = np.frombuffer(self.fbo_lab.read(components=1, attachment=1, dtype="f4"), np.float32).reshape(H, W)
+            # majority label of the pixel's samples: background, head or torso
+            lab = np.argmax(np.stack([255 - cov[..., 0] - cov[..., 1], cov[..., 0], cov[..., 1]]), 0).astype(np.uint8)
             labels[i] = lab[::-1]
-            d = -dep[::-1]
-            depth[i] = np.where(labels[i] > 0, d, np.nan)
+            depth[i] = np.where(labels[i] > 0, -dep[::-1], np.nan)
         return frames, labels, depth
 
     def release(self) -> None:
-        for o in (self.vao, self.vao_lab, self.vbo_static, self.vbo_dyn, self.ibo, self.fbo_ms, self.fbo_res, self.fbo_lab,
-                  self.prog, self.prog_lab):
+        for o in (self.vao, self.vbo_static, self.vbo_dyn, self.ibo, self.fbo_ms, self.fbo_res, self.prog):
             o.release()

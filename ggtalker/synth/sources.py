@@ -24,9 +24,9 @@ from ggtalker.synth.splits import TEST_IDENTITIES, identity_voice
 #: Per-scale defaults: identities, image side, fps, adaptation-clip and target lengths (s), targets per identity.
 SCALES = {
     "smoke": {"n_identities": 2, "size": 128, "fps": 25.0, "train_seconds": 4.0, "test_seconds": 2.0, "n_test": 2,
-              "samples": 4},
+              "samples": 0},
     "full": {"n_identities": 5, "size": 512, "fps": 25.0, "train_seconds": 20.0, "test_seconds": 5.0, "n_test": 3,
-             "samples": 4},
+             "samples": 0},
 }
 #: The tracker noise of adaptation clips (see :data:`ggtalker.synth.world.TRACKER_SIGMA`), the same for every method.
 TRAIN_TRACKER_NOISE = 1.0

@@ -68,7 +68,7 @@ def tracked_params(params: dict[str, np.ndarray], fps: float, noise: float, seed
 
 def render_clip(identity_seed: int, performance: Any, cameras: Cameras, size: int | tuple[int, int],
                 tracker_noise: float = 0.0, seed: int = 0, clip_id: str | None = None,
-                progress: bool = False, samples: int = 4) -> Clip:
+                progress: bool = False, samples: int = 0) -> Clip:
     """Render ``performance`` on identity ``identity_seed`` through ``cameras``.
 
     Args:
@@ -78,7 +78,7 @@ def render_clip(identity_seed: int, performance: Any, cameras: Cameras, size: in
         size: image side in pixels or ``(width, height)``; cameras' intrinsics must be for this size.
         tracker_noise: scale of simulated tracker error in the returned ``params`` (0 = exact ground truth).
         seed: seed of the tracker noise.
-        samples: MSAA samples.
+        samples: MSAA samples; 0 (default) renders 2x2 supersampled, the same method on every device.
     Returns:
         A validated :class:`Clip` with frames ``(N,H,W,3)``, masks (0 background, 1 head = face, hair,
         ears, eyes and mouth, 2 torso = neck, shoulders, clothes), landmarks ``(N,68,2)`` (iBUG-68, projected
