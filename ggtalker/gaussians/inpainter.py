@@ -24,12 +24,27 @@ def cut_region(context_head: torch.Tensor, alpha: torch.Tensor, radius: int) -> 
     return dilate(torch.maximum(context_head, (alpha > 0.02).float()), radius)
 
 
+def surround_fill(context: torch.Tensor, region: torch.Tensor, radius: int) -> torch.Tensor:
+    """Fill ``region`` ``(N,1,H,W)`` of ``context`` ``(N,3,H,W)`` with the mean colour of the pixels around it.
+
+    Normalised convolution (box filter of the kept pixels over the box filter of the keep mask) at a radius
+    well beyond the cut, so the fill reaches the middle of the region; a smooth first guess the U-Net refines.
+    """
+    keep = 1 - region
+    k = 2 * radius + 1
+    num = F.avg_pool2d(context * keep, k, stride=1, padding=radius, count_include_pad=False)
+    den = F.avg_pool2d(keep, k, stride=1, padding=radius, count_include_pad=False)
+    mean = (context * keep).sum((2, 3), keepdim=True) / keep.sum((2, 3), keepdim=True).clamp_min(1.0)
+    fill = torch.where(den > 1e-3, num / den.clamp_min(1e-3), mean)
+    return context * keep + fill * region
+
+
 def _conv(cin: int, cout: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1), nn.SiLU())
 
 
 class BodyInpainter(nn.Module):
-    """Three-level U-Net: ``[head rgb 3, alpha 1, context·(1-region) 3, region 1]`` → RGB.
+    """Three-level U-Net: ``[head rgb 3, alpha 1, head over the surround-filled context 3, region 1]`` → RGB residual.
 
     Args:
         width: channels at full resolution (×2, ×4 deeper).
@@ -58,7 +73,10 @@ class BodyInpainter(nn.Module):
         """
         n, _, h, w = context.shape
         region = cut_region(context_head, alpha, self.radius(h))
-        x = torch.cat([head_rgb, alpha, context * (1 - region), region], 1)
+        # What lies behind the head: the surroundings' colour, then the rendered head over it.
+        behind = surround_fill(context, region, max(2, h // 6))
+        naive = head_rgb + (1 - alpha) * behind
+        x = torch.cat([head_rgb, alpha, naive, region], 1)
         # Pad to a multiple of 4 for the two poolings.
         ph, pw = (-h) % 4, (-w) % 4
         x = F.pad(x, (0, pw, 0, ph), mode="replicate")
@@ -68,7 +86,6 @@ class BodyInpainter(nn.Module):
         d2 = self.d2(torch.cat([e2, F.interpolate(e3, scale_factor=2, mode="nearest")], 1))
         d1 = self.d1(torch.cat([e1, F.interpolate(d2, scale_factor=2, mode="nearest")], 1))
         # Residual on the naive composite, so an untrained network already pastes the head in.
-        naive = head_rgb + (1 - alpha) * context * (1 - region)
         fill = (naive + self.out(d1)[..., :h, :w]).clamp(0, 1)
         return region * fill + (1 - region) * context
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ class GGTalker(Method):
     """GGTalker (see docs/ggtalker.md).
 
     Args:
-        e2v, inpainter, a2e: zoo entry names of the priors.
+        e2v, inpainter, a2e: the priors: zoo entry names, or paths of checkpoint files.
         prior: start from the E2V prior and the inpainter prior (False: both freshly initialised, the
             ``ggtalker_noprior`` ablation; the A2E prior is kept, audio → motion needs it).
         color: use and adapt the color MLP. inpaint: use the Body Inpainter (False: alpha paste).
@@ -62,7 +63,7 @@ class GGTalker(Method):
     # -- priors ----------------------------------------------------------------------------------
     def _e2v(self) -> E2VPrior:
         if self.use_prior:
-            return E2VPrior.from_zoo(self.e2v_name, self.device)
+            return E2VPrior.load(_checkpoint(self.e2v_name), self.device)
         torch.manual_seed(self.seed)
         return E2VPrior(self.e2v_config).to(self.device)
 
@@ -70,10 +71,8 @@ class GGTalker(Method):
         if not self.use_inpaint:
             return None
         if self.use_prior:
-            from ggtalker.zoo import load_path
-
             inp = BodyInpainter()
-            ckpt = torch.load(load_path(self.inpainter_name), map_location="cpu", weights_only=True)
+            ckpt = torch.load(_checkpoint(self.inpainter_name), map_location="cpu", weights_only=True)
             inp.load_state_dict({k: v.float() for k, v in ckpt["state_dict"].items()})
             return inp.to(self.device)
         torch.manual_seed(self.seed + 1)
@@ -83,7 +82,7 @@ class GGTalker(Method):
         if self.a2e_model is None:
             from ggtalker.a2e.prior import A2EPrior
 
-            self.a2e_model = A2EPrior.from_zoo(self.a2e_name, self.device)
+            self.a2e_model = A2EPrior.load(_checkpoint(self.a2e_name), self.device)
         return self.a2e_model
 
     # -- interface -------------------------------------------------------------------------------
@@ -129,6 +128,18 @@ class GGTalker(Method):
         return {"e2v": self.e2v_name if self.use_prior else "scratch", "a2e": self.a2e_name,
                 "inpainter": (self.inpainter_name if self.use_prior else "scratch") if self.use_inpaint else None,
                 "color_mlp": self.use_color, "adapt": asdict(self.adapt_cfg), "adapt_a2e": self.adapt_a2e}
+
+
+def _checkpoint(name_or_path: str) -> Path:
+    """A zoo entry's checkpoint (sha256-checked) or, for a name ending in .pt, that file."""
+    if name_or_path.endswith(".pt"):
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: checkpoint not found")
+        return path
+    from ggtalker.zoo import load_path
+
+    return load_path(name_or_path)
 
 
 @torch.no_grad()
