@@ -126,7 +126,8 @@ def train(cfg: dict) -> Path:
         sched.load_state_dict(st["sched"])
         step, losses = st["step"], st["losses"]
         print(f"resuming {state_path} at step {step}", file=sys.stderr)
-    model = torch.nn.parallel.DistributedDataParallel(net) if ddp else net
+    # The regressor never uses the null-audio token, which DDP must be told about.
+    model = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=cfg["mode"] == "regress") if ddp else net
     sampler = WindowSampler(corpus, feats, mean, std, cfg["window"], cfg["prev"], p_short=cfg["p_short"],
                             seed=cfg["seed"] * 1000 + rank + step)
     weights = dim_weights(cfg["mouth_weight"], net_cfg.motion_dim).to(dev)
