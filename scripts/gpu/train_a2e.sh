@@ -31,7 +31,8 @@ CUDA_VISIBLE_DEVICES=$REG_GPU python -m ggtalker.a2e.train $COMMON device=$DEVIC
   zoo=a2e_regressor_synthtalk > "$OUT/train_reg.log" 2>&1 &
 P2=$!
 python -m ggtalker.a2e.energy scale=$SCALE out="$OUT/energy.npz" zoo=a2e_energy_synthtalk zoo_root="$OUT/zoo"
-wait $P1; wait $P2
+wait $P1 || { tail -c 3000 "$OUT/train_a2e.log"; exit 1; }
+wait $P2 || { tail -c 3000 "$OUT/train_reg.log"; exit 1; }
 tail -c 400 "$OUT/train_a2e.log"; echo; tail -c 400 "$OUT/train_reg.log"; echo
 echo "training done after $(( $(date +%s) - T0 )) s"
 python -c "from ggtalker.a2e.suite import audio_prior_cases; audio_prior_cases('smoke')"  # cases once, before parallel readers
