@@ -41,6 +41,7 @@ def style_names() -> list[str]:
 def corpus_jobs(scale: str, seed: int = 0) -> list[dict]:
     """The list of performances of a corpus: ``{"text", "language", "voice" (index), "seed"}``."""
     from ggtalker.synth.sentences import TRAIN_LANGUAGES, TRAIN_VOICES, sentences
+    from ggtalker.synth.splits import SplitError, target_sentence_set
 
     if scale not in SCALES:
         raise ValueError(f"corpus scale must be one of {sorted(SCALES)}, got {scale!r}")
@@ -52,7 +53,10 @@ def corpus_jobs(scale: str, seed: int = 0) -> list[dict]:
         for vi in range(len(TRAIN_VOICES)):
             for g in range(spec["groups"]):
                 pick = rng.choice(len(pool), size=min(spec["join"], len(pool)), replace=False)
-                jobs.append({"text": " ".join(pool[i] for i in pick), "language": lang, "voice": vi,
+                picked = [pool[i] for i in pick]
+                if set(picked) & target_sentence_set():  # the split module's guarantee, checked where it matters
+                    raise SplitError(f"A2E corpus would speak test sentences: {sorted(set(picked) & target_sentence_set())}")
+                jobs.append({"text": " ".join(picked), "language": lang, "voice": vi,
                              "seed": int(rng.integers(1 << 30))})
     return jobs
 

@@ -4,7 +4,8 @@ Families: ``in_dist`` (held-out test sentences of the training languages, traini
 ``unseen_voice`` (OOD_VOICES), ``unseen_language`` (OOD_LANGUAGES' test sentences) and audio-effect
 families of :data:`ggtalker.synth.audio_fx.OOD_FAMILIES` applied to in-distribution speech. Every case
 of a family is built from a different base utterance (sentence, voice, behaviour seed). Target clips have
-audio, one fixed frontal camera per frame and the true parameters; no frames (nothing is rendered).
+audio, one fixed frontal camera per frame and the true parameters; no frames (nothing is rendered). LVE
+poses the head mesh of a :data:`ggtalker.synth.splits.TEST_IDENTITIES` identity (case ``i`` takes the ``i``-th).
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ SCALES = {
                                             "noise_0db", "babble_10db", "reverb", "telephone", "pitch_up", "pitch_down",
                                             "whisper_fx", "fast", "slow"]},
 }
-#: Identity seeds whose meshes score LVE (disjoint from the Gaussian-head training identities by offset).
-IDENTITY_SEED_BASE = 9000
 SIZE = 64
 
 
@@ -64,7 +63,9 @@ def audio_prior_cases(scale: str = "smoke", seed: int = 0, families: list[str] |
     spec = SCALES[scale]
     families = list(families or spec["families"])
     per_family = int(per_family or spec["per_family"])
-    recipe = {"v": 1, "families": families, "per_family": per_family, "seed": seed}
+    from ggtalker.synth.splits import TEST_IDENTITIES
+
+    recipe = {"v": 2, "families": families, "per_family": per_family, "seed": seed}
     root = cache_root() / "audio_prior" / hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
     cases = []
     for fam in families:
@@ -75,7 +76,7 @@ def audio_prior_cases(scale: str = "smoke", seed: int = 0, families: list[str] |
                 clip = Clip(fps=perf.fps, cameras=_camera(perf.n_frames), width=SIZE, height=SIZE, audio=perf.audio,
                             params=perf.params, id=f"{fam}_{i:03d}",
                             meta={"family": fam, "language": perf.voice.language, "voice": perf.voice.id(),
-                                  "text": perf.text, "identity_seed": IDENTITY_SEED_BASE + i})
+                                  "text": perf.text, "identity_seed": TEST_IDENTITIES[i % len(TEST_IDENTITIES)]})
                 write_clip(clip, path, overwrite=True)
             cases.append(Case(id=f"{fam}_{i:03d}", identity="prior", train=[], target=path, tags={"family": fam}))
     return cases
