@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs several GPU jobs concurrently on one machine, each under its own time limit, then packs
+# their results (logs, JSON/CSV, zoo entries; caches excluded) into $OUT/<name>.tgz files.
+#   bash scripts/gpu/run_batch.sh "name1:seconds:command ..." "name2:seconds:command ..." ...
+# Each job gets its own work folder W=/tmp/gpu_batch/<name> (passed as $W); its output goes to $W/job.log.
+set -u
+source scripts/gpu/setup_env.sh
+OUT=${OUT:?OUT must be set}
+ROOT=/tmp/gpu_batch
+mkdir -p "$ROOT"
+pids=()
+for spec in "$@"; do
+  name=${spec%%:*}; rest=${spec#*:}; secs=${rest%%:*}; cmd=${rest#*:}
+  W=$ROOT/$name; mkdir -p "$W"
+  ( export W; t0=$(date +%s); timeout "$secs" bash -c "$cmd" > "$W/job.log" 2>&1; rc=$?
+    echo "== $name rc=$rc wall_s=$(( $(date +%s) - t0 ))" | tee -a "$W/job.log" ) &
+  pids+=($!)
+done
+wait "${pids[@]}"
+for d in "$ROOT"/*/; do
+  name=$(basename "$d")
+  echo "---------------- $name (tail)"; tail -n 25 "$d/job.log"
+  tar czf "$OUT/$name.tgz" -C "$ROOT" --exclude='cache' --exclude='*.mp4.part*' --exclude='corpus' \
+      --exclude='*/records/*/cases' "$name"
+  ls -la "$OUT/$name.tgz"
+done
