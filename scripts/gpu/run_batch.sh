@@ -20,7 +20,8 @@ wait "${pids[@]}"
 for d in "$ROOT"/*/; do
   name=$(basename "$d")
   echo "---------------- $name (tail)"; tail -n 25 "$d/job.log"
-  tar czf "$OUT/$name.tgz" -C "$ROOT" --exclude='cache' --exclude='*.mp4.part*' --exclude='corpus' \
-      --exclude='*/records/*/cases' "$name"
+  # Small files only (training checkpoints with optimizer state stay behind; zoo entries are small).
+  (cd "$ROOT" && find "$name" -type f -size -12M -not -path '*/cache/*' -not -path '*/corpus/*' \
+      -not -path '*/cases/*' -print0 | tar czf "$OUT/$name.tgz" --null -T -)
   ls -la "$OUT/$name.tgz"
 done
