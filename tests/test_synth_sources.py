@@ -37,3 +37,12 @@ def test_novel_view_and_cross_identity_tags(tmp_path, monkeypatch):
     ci = sources.cross_identity("smoke", **TINY)
     assert ci[0].tags["driver"] == "synth1" and ci[1].tags["driver"] == "synth0"
     assert read_clip(ci[0].target).meta["voice"] != read_clip(sources.self_reenact("smoke", **TINY)[0].target).meta["voice"]
+
+
+def test_ood_audio_keeps_motion_for_effects_and_reperforms_for_voices(tmp_path, monkeypatch):
+    monkeypatch.setenv("GGTALKER_CACHE", str(tmp_path))
+    cases = sources.ood_audio("smoke", families=["noise_10db", "unseen_voice"], **{**TINY, "n_identities": 1})
+    assert [c.tags["family"] for c in cases] == ["in_dist", "noise_10db", "unseen_voice"]
+    ref, noisy, voice = (read_clip(c.target) for c in cases)
+    assert np.array_equal(ref.params["jaw"], noisy.params["jaw"]) and not np.array_equal(ref.audio, noisy.audio)
+    assert voice.meta["voice"] != ref.meta["voice"]
