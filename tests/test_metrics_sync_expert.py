@@ -54,3 +54,21 @@ def test_training_lowers_the_loss_on_toy_clips():
 def test_metric_unavailable_without_zoo_entry():
     reason = SyncExpertMetric(zoo_name="no_such_entry").unavailable()
     assert "no_such_entry" in reason and "train_sync_expert" in reason
+
+
+def test_zoo_expert_separates_aligned_from_shifted_on_synthtalk_smoke_clips():
+    """The shipped expert on two SynthTalk smoke targets (cached by the smoke suite): own audio beats audio
+    delayed by 5 frames. The full measurement (16 held-out clips) is scripts/eval_sync_expert.py."""
+    from ggtalker.core.clip import read_clip
+    from ggtalker.metrics.sync_expert_train import separation
+    from ggtalker.synth.sources import smoke_cases
+
+    torch.set_num_threads(1)
+    clips = [read_clip(c.target) for c in smoke_cases(scale="smoke", seed=0)[:2]]
+    sep = separation(SyncExpert.load(), clips, shift=5)
+    assert sep["n"] == 2 and sep["fraction"] == 1.0, sep
+    m = SyncExpertMetric()
+    assert m.unavailable() is None
+    m.update(Generation(frames=clips[0].frames), clips[0])
+    vals = m.compute()
+    assert vals["offset"] == 0 and vals["conf"] > 0

@@ -168,7 +168,9 @@ def expert_scores(model: SyncExpert, frames: np.ndarray, landmarks: np.ndarray, 
     # per-offset means (unlike LSE, whose protocol keeps them) so short clips are not dominated by padding.
     idx = torch.arange(len(ev))[:, None] + torch.arange(2 * vshift + 1)[None] - vshift
     valid = (idx >= 0) & (idx < len(ea))
-    mdist = torch.where(valid, d, torch.nan).nanmean(0)  # NaN where an offset has no valid window
+    mdist = torch.where(valid, d, torch.nan).nanmean(0)
+    # An offset averaged over few windows is noise on short clips: it needs half the clip's windows.
+    mdist = torch.where(valid.sum(0) >= max(1, (len(ev) + 1) // 2), mdist, torch.nan)
     at0 = float(mdist[vshift])
     best = int(mdist.nan_to_num(float("inf")).argmin())
     return {"conf": float(np.nanmedian(mdist.numpy())) - at0, "dist": at0, "offset": abs(best - vshift),

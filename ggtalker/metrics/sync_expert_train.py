@@ -145,7 +145,9 @@ def train(data: list[Prepared], steps: int, batch: int = 64, lr: float = 1e-3, s
     rng = np.random.default_rng(seed)
     model = SyncExpert(width=width).to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1), pct_start=0.1)
+    warm = max(1, steps // 20)  # linear warm-up, then cosine decay
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(s, steps) / max(steps, 1))))
     losses = []
     bar = tqdm(range(steps), desc="sync expert", unit="step")
     for step in bar:
