@@ -168,7 +168,7 @@ def plane_homography(K_src: np.ndarray, w2c_src: np.ndarray, K_dst: np.ndarray, 
     that plane (exact for points on it, increasingly wrong away from it and at large yaw).
     All camera arguments are ``(N, 3, 3)`` / ``(N, 4, 4)`` (or single matrices).
     """
-    K_src, K_dst = np.atleast_3d(K_src).reshape(-1, 3, 3), np.asarray(K_dst, np.float64).reshape(-1, 3, 3)
+    K_src, K_dst = np.asarray(K_src, np.float64).reshape(-1, 3, 3), np.asarray(K_dst, np.float64).reshape(-1, 3, 3)
     w2c_src, w2c_dst = np.asarray(w2c_src, np.float64).reshape(-1, 4, 4), np.asarray(w2c_dst, np.float64).reshape(-1, 4, 4)
     n = max(len(K_src), len(K_dst), len(w2c_src), len(w2c_dst))
     point = np.broadcast_to(np.asarray(point, np.float64).reshape(-1, 3), (n, 3))

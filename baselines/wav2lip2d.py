@@ -272,7 +272,7 @@ def template_indices(n_train: int, n: int, train_pose: np.ndarray | None, pose: 
     return np.where(k < n_train, k, period - k).astype(int)
 
 
-def _sync_inputs(clip: Clip, boxes: np.ndarray, dev: torch.device) -> dict[str, torch.Tensor]:
+def _sync_inputs(clip: Clip, boxes: np.ndarray, dev: torch.device) -> dict[str, Any]:
     """Per-frame mouth boxes in face-crop coordinates and each frame's MFCC window for the expert."""
     from ggtalker.metrics.sync import MFCC_PER_FRAME
     from ggtalker.metrics.sync_expert import MFCC_COLS, cmvn_mfcc, mouth_boxes
@@ -286,7 +286,7 @@ def _sync_inputs(clip: Clip, boxes: np.ndarray, dev: torch.device) -> dict[str, 
     need = MFCC_PER_FRAME * clip.n_frames + MFCC_COLS
     cc = np.pad(cc, ((0, 0), (0, max(0, need - cc.shape[1]))), mode="edge")
     return {"rel": torch.from_numpy(rel.astype(np.float32)).to(dev), "mfcc": torch.from_numpy(cc).to(dev),
-            "per_frame": torch.tensor(MFCC_PER_FRAME), "cols": torch.tensor(MFCC_COLS)}
+            "per_frame": int(MFCC_PER_FRAME), "cols": int(MFCC_COLS)}
 
 
 def _sync_loss(expert: Any, crops: torch.Tensor, idx: torch.Tensor, aux: dict, batch: int) -> torch.Tensor:
@@ -302,7 +302,7 @@ def _sync_loss(expert: Any, crops: torch.Tensor, idx: torch.Tensor, aux: dict, b
     mouth = F.grid_sample(crops, torch.stack([gx * 2 - 1, gy * 2 - 1], -1), align_corners=False)
     video = (mouth - 0.5).reshape(batch, WINDOW, 3, CROP_H, CROP_W).permute(0, 2, 1, 3, 4)
     first = idx.reshape(batch, WINDOW)[:, 0]
-    per, cols = int(aux["per_frame"]), int(aux["cols"])
+    per, cols = aux["per_frame"], aux["cols"]
     audio = torch.stack([aux["mfcc"][:, per * int(f): per * int(f) + cols] for f in first])[:, None]
     prob = expert.sync_prob(video, audio)
     return F.binary_cross_entropy(prob, torch.ones_like(prob))
