@@ -77,7 +77,7 @@ def finetune_a2e(prior: Any, audio16k: np.ndarray, params: dict[str, np.ndarray]
             return float("nan")
         with torch.no_grad():
             g = torch.Generator().manual_seed(1234)  # the same noise every evaluation
-            return float(np.mean([float(loss_on(val_starts, min(w, n - split), g)) for _ in range(4)]))
+            return float(np.mean([float(loss_on(val_starts, min(w, n - split), g)) for _ in range(2)]))
 
     net.train()
     val0 = best = val_loss()
