@@ -17,10 +17,15 @@ if ls .gl/*.deb >/dev/null 2>&1; then
   export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 fi
 if ls .debs/*.deb >/dev/null 2>&1; then
-  mkdir -p /opt/esp; for f in .debs/*.deb; do dpkg -x "$f" /opt/esp; done
-  export LD_LIBRARY_PATH=/opt/esp/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
-  export ESPEAK_DATA_PATH=/opt/esp/usr/lib/x86_64-linux-gnu/espeak-ng-data
-  export GGTALKER_ESPEAK_LIB=/opt/esp/usr/lib/x86_64-linux-gnu/libespeak-ng.so.1
+  mkdir -p /opt/esp /opt/esp/missing; for f in .debs/*.deb; do dpkg -x "$f" /opt/esp; done
+  # Only libraries the system lacks go on the path: Debian's older copies must not shadow the system's.
+  for so in $(find /opt/esp -name 'lib*.so.*' \( -type f -o -type l \)); do
+    major=$(basename "$so" | sed -E 's/(\.so\.[0-9]+).*/\1/')
+    ldconfig -p | grep -q "^[[:space:]]*$major " || ln -sf "$so" "/opt/esp/missing/$major"
+  done
+  export LD_LIBRARY_PATH=/opt/esp/missing:${LD_LIBRARY_PATH:-}
+  ln -sf /opt/esp/usr/lib/x86_64-linux-gnu/pulseaudio/*.so /opt/esp/missing/ 2>/dev/null
+  export ESPEAK_DATA_PATH=/opt/esp/usr/lib/x86_64-linux-gnu  # the folder holding espeak-ng-data/
 fi
 # gsplat's JIT build is cached between calls when .torch_ext/ is carried back.
 export TORCH_EXTENSIONS_DIR=$REPO/.torch_ext
