@@ -124,8 +124,8 @@ class HeadModel:
             c = self._eye_centre(sx, skin_p)
             self._eye_centres.append(c)
             p, f, d = _sphere(idn.eye_size, _EYE_NU, _EYE_NV)
-            g = Rotation.from_euler("yx", [np.radians(idn.gaze[0]) * sx * 0 + np.radians(idn.gaze[0]),
-                                           -np.radians(idn.gaze[1])]).as_matrix()
+            # the iris texture follows the gaze: rotate the eye-frame directions the shader reads
+            g = Rotation.from_euler("yx", [np.radians(idn.gaze[0]), -np.radians(idn.gaze[1])]).as_matrix()
             add(f"eye_{side}", p + c, f, (0.9, 0.9, 0.9), MAT_EYE, LABEL_HEAD, tx=d @ g)
         for side, sx in (("left", 1.0), ("right", -1.0)):
             for lid in ("upper", "lower"):
@@ -283,12 +283,10 @@ class HeadModel:
         inner = _SLIT_COLS[1:-1]
         dup_src = MOUTH_ROW * NC + inner
         dup_ids = NR * NC + np.arange(len(inner))
-        remap = np.arange(NR * NC + len(inner))
         below = (faces.min(1) >= (MOUTH_ROW - 1) * NC) & (faces.max(1) < (MOUTH_ROW + 1) * NC)
         lut = np.arange(NR * NC)
         lut[dup_src] = dup_ids
         faces[below] = lut[faces[below]]
-        del remap
         # Pole caps close the crown and the (hidden) base of the skull.
         bot, top = NR * NC + len(inner), NR * NC + len(inner) + 1
         ring0 = np.arange(NC)
@@ -325,9 +323,7 @@ class HeadModel:
     def _lid_positions(self, blink: np.ndarray, sx: float, lid: str) -> np.ndarray:
         """Eyelid shell vertices ``(N, _LID_NT*_LID_NA, 3)`` for closure ``blink`` ``(N,)``."""
         idn = self.identity
-        c = self._eye_centres[0 if sx > 0 else 1] if hasattr(self, "_eye_centres") and len(self._eye_centres) == 2 else None
-        if c is None:
-            c = np.array([sx * idn.eye_spacing, idn.eye_height, 0.0])
+        c = self._eye_centres[0 if sx > 0 else 1]
         a = np.radians(np.linspace(-80, 80, _LID_NA))
         shape = np.cos(np.clip(1.25 * a, -np.pi / 2, np.pi / 2))
         up_open = np.radians(idn.lid_open) * shape - np.radians(3)
@@ -345,10 +341,8 @@ class HeadModel:
             r = idn.eye_size + 0.0008
         az = np.broadcast_to(a, el.shape)
         d = np.stack([np.cos(el) * np.sin(az), np.sin(el), np.cos(el) * np.cos(az)], -1)
-        out = c + r * d
-        if lid == "lower":
-            out = out  # orientation handled by the shader (double-sided)
-        return out.reshape(len(b), -1, 3)
+        # lids are drawn double-sided, so winding does not matter
+        return (c + r * d).reshape(len(b), -1, 3)
 
     def _ear(self, sx: float, skin_p: np.ndarray):
         idn = self.identity
@@ -363,7 +357,7 @@ class HeadModel:
         bowl = np.exp(-0.5 * ((np.cos(B) * np.sin(A) / 0.55) ** 2 + (np.cos(B) * np.cos(A) / 0.5) ** 2))
         out = out - 0.009 * bowl * (B > 0)
         loc = np.stack([out, up, fw], -1).reshape(-1, 3)
-        R = Rotation.from_euler("zy", [sx * 0.0, -sx * np.radians(90 - idn.ear_angle) * 0 + sx * np.radians(idn.ear_angle)]).as_matrix()
+        R = Rotation.from_euler("y", sx * np.radians(idn.ear_angle)).as_matrix()  # protrusion from the skull
         tilt = Rotation.from_euler("x", np.radians(-15)).as_matrix()
         loc = loc @ tilt.T @ R.T
         loc[:, 0] *= sx
@@ -792,7 +786,6 @@ def _choose_landmarks(m: HeadModel) -> list[int]:
     hu = 0.0055 + 0.003 * idn.upper_lip
     hl = 0.007 + 0.004 * idn.lower_lip
     slit_row = MOUTH_ROW
-    gx = g[slit_row, :, 0]
     corner_c = [int(_SLIT_COLS[0]), int(_SLIT_COLS[-1])]
     ids.append(_skin_grid_id(slit_row, corner_c[0]))
     for xv in (-0.6, -0.3, 0.0, 0.3, 0.6):
@@ -809,7 +802,6 @@ def _choose_landmarks(m: HeadModel) -> list[int]:
     ids.append(_skin_grid_id(slit_row, corner_c[1] - 1))
     ids += [dup_of[int(c)] for c in cols_at[::-1]]
     assert len(ids) == 68, len(ids)
-    del gx
     return ids
 
 
