@@ -87,7 +87,9 @@ class Dlib68:
 
     name = "dlib68"
 
-    def __init__(self, upsample: int = 1) -> None:
+    def __init__(self, upsample: int | None = None) -> None:
+        # None: upsample once only for frames under 256 px (HOG's smallest face is ~80 px); at 512 px a
+        # talking-head face is large and upsampling would cost 4x for nothing.
         self.upsample = upsample
         self.detector, self.predictor = _dlib_models()
         self.n_fallback = 0
@@ -96,7 +98,8 @@ class Dlib68:
         """The dlib rectangle of the face in ``rgb (H, W, 3)`` uint8, or None."""
         import dlib
 
-        dets, scores, _ = self.detector.run(rgb, self.upsample, 0.0)
+        up = self.upsample if self.upsample is not None else int(min(rgb.shape[:2]) < 256)
+        dets, scores, _ = self.detector.run(rgb, up, 0.0)
         if len(dets):
             if hint is not None and np.isfinite(hint).all():
                 return max(dets, key=lambda d: _iou((d.left(), d.top(), d.right(), d.bottom()), hint))
