@@ -22,6 +22,7 @@ for d in "$ROOT"/*/; do
   echo "---------------- $name (tail)"; tail -n 25 "$d/job.log"
   # Small files only (training checkpoints with optimizer state stay behind; zoo entries are small).
   (cd "$ROOT" && find "$name" -type f -size -12M -not -path '*/cache/*' -not -path '*/corpus/*' \
-      -not -path '*/cases/*' -print0 | tar czf "$OUT/$name.tgz" --null -T -)
+      -not -path '*/cases/*' \
+      -not \( -name '*.pt' -not -path '*/zoo/*' \) -print0 | tar czf "$OUT/$name.tgz" --null -T -)
   ls -la "$OUT/$name.tgz"
 done
