@@ -31,11 +31,12 @@ def _detectors(names: tuple[str, ...]) -> dict:
 
 def _detect(det, name: str, img: np.ndarray) -> np.ndarray:
     """Landmarks ``(68, 2)`` or NaN when the detector itself finds no face (no box hint: a miss is a miss)."""
+    img = np.ascontiguousarray(img)
     if name == "dlib68":
-        rects, _, _ = det.detector.run(np.ascontiguousarray(img), det.upsample, 0.0)
-        if not len(rects):
+        rect = det.rectangle(img, hint=None)  # no hint: no fallback box, so None means a real miss
+        if rect is None:
             return np.full((68, 2), np.nan)
-        return np.array([(p.x, p.y) for p in det.shape(np.ascontiguousarray(img), rects[0]).parts()], np.float64)
+        return np.array([(p.x, p.y) for p in det.shape(img, rect).parts()], np.float64)
     return det.detect(img)
 
 
