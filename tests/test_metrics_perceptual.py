@@ -59,3 +59,33 @@ def test_lpips_equals_lpips_package_on_cached_trunk(empty_torch_home):
         ref = ref_model(to_t(pred), to_t(gt), normalize=True).flatten().numpy()
     np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-7)
     assert np.all(ours > 0)
+
+
+def test_fid_runs_offline_from_a_weights_file(empty_torch_home, monkeypatch):
+    """FID end to end from a file in torch-fidelity's format (random weights: plumbing only, never a value)."""
+    import torch_fidelity.feature_extractor_inceptionv3 as fe
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    # Build the extractor once without loading anything, to obtain a state dict in its exact format.
+    monkeypatch.setattr(torch.nn.Module, "load_state_dict", lambda self, sd, *a, **k: None)
+    monkeypatch.setattr(fe, "load_state_dict_from_url", lambda *a, **k: None)
+    torch.manual_seed(0)
+    sd = fe.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"]).state_dict()
+    monkeypatch.undo()
+    monkeypatch.setenv("TORCH_HOME", str(empty_torch_home))
+    path = empty_torch_home / "hub" / "checkpoints" / "weights-inception-2015-12-05-6726825d.pth"
+    path.parent.mkdir(parents=True)
+    torch.save({k: v.half() if v.is_floating_point() else v for k, v in sd.items()}, path)
+
+    rng = np.random.default_rng(0)
+    gt = rng.integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    pred = np.clip(gt.astype(int) + 40, 0, 255).astype(np.uint8)
+    m = FID(feature=64)  # the 64-d pool keeps the test fast; the registered metric uses 2048
+    assert m.unavailable() is None
+    m.update(Generation(frames=pred), _clip(gt))
+    ours = m.compute()["fid"]
+    ref = FrechetInceptionDistance(feature=64, feature_extractor_weights_path=str(path))
+    to_t = lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).contiguous()
+    ref.update(to_t(pred), real=False)
+    ref.update(to_t(gt), real=True)
+    np.testing.assert_allclose(ours, float(ref.compute()), rtol=1e-4)
