@@ -41,6 +41,7 @@ from ggtalker.core.clip import MASK_HEAD, Clip
 
 WINDOW = 5  # consecutive frames per training sample (Wav2Lip's T, also the sync expert's window)
 SYNC_WEIGHT = 0.03  # Wav2Lip's syncnet_wt once the expert loss is switched on
+SYNC_GATE = 0.75  # Wav2Lip switches the expert loss on when the generator's sync BCE falls below this
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> torch.nn.Sequential:
@@ -208,6 +209,7 @@ class Wav2Lip2D(Method):
         sync_aux = _sync_inputs(clip, boxes_np, dev) if expert is not None else None
         opt = torch.optim.Adam(net.parameters(), lr=c["lr"], betas=(0.5, 0.999))
         s = c["crop"]
+        gate: dict[str, Any] = {"ema": None, "on": 0}
 
         def step(_: int) -> torch.Tensor:
             start = torch.randint(0, n - WINDOW + 1, (c["batch"],), generator=gen)
@@ -219,11 +221,20 @@ class Wav2Lip2D(Method):
             out = net(masked_input(tgt, refc), wins[idx])
             loss = (out - tgt).abs().mean()
             if expert is not None:
-                loss = loss + c["sync_weight"] * _sync_loss(expert, out, idx, sync_aux, c["batch"])
+                sync = _sync_loss(expert, out, idx, sync_aux, c["batch"])
+                # Wav2Lip's schedule: the expert loss joins only once the generator is already roughly in
+                # sync (its sync BCE below 0.75); before that its gradients fight the reconstruction.
+                gate["ema"] = 0.9 * gate["ema"] + 0.1 * float(sync.detach()) if gate["ema"] is not None else float(sync)
+                if gate["ema"] < SYNC_GATE:
+                    gate["on"] += 1
+                    loss = loss + c["sync_weight"] * sync
             return loss
 
         net.train()
         losses = fit(step, opt, c["steps"], f"{self.name} {identity}")
+        if expert is not None:
+            self._sync_status += (f"; active {gate['on']}/{c['steps']} steps "
+                                  f"(final sync BCE {gate['ema']:.3f}, gate {SYNC_GATE})")
         ref_index = int(torch.randint(0, n, (1,), generator=gen))
         return LipState(net.eval(), scaler, clip.frames, boxes_np, clip.cameras.K, clip.cameras.w2c,
                         clip.params.get("pose"), ref_index, losses, self._sync_status)
