@@ -224,7 +224,8 @@ class Wav2Lip2D(Method):
                 sync = _sync_loss(expert, out, idx, sync_aux, c["batch"])
                 # Wav2Lip's schedule: the expert loss joins only once the generator is already roughly in
                 # sync (its sync BCE below 0.75); before that its gradients fight the reconstruction.
-                gate["ema"] = 0.9 * gate["ema"] + 0.1 * float(sync.detach()) if gate["ema"] is not None else float(sync)
+                b = float(sync.detach())
+                gate["ema"] = b if gate["ema"] is None else 0.9 * gate["ema"] + 0.1 * b
                 if gate["ema"] < SYNC_GATE:
                     gate["on"] += 1
                     loss = loss + c["sync_weight"] * sync
