@@ -96,10 +96,13 @@ def main() -> None:
                 base = (0.5 + bound.color).clamp(0, 1)
                 cam_c = -torch.einsum("nji,nj->ni", W[s:e, :3, :3], W[s:e, :3, 3])
                 colors = mlp(feat, base, p, world["means"], cam_c) if mlp is not None else base.expand(e - s, -1, -1)
+                # Same back-face culling as ggtalker.gaussians.render.render_head.
+                to_cam = cam_c[:, None] - world["means"]
+                cos = (world["normals"] * to_cam).sum(-1) / to_cam.norm(dim=-1).clamp_min(1e-9)
+                opac = world["opacities"].expand(e - s, -1) * (cos > -0.35)
                 sync(); t2 = time.perf_counter()
-                img, alpha, _ = rasterization(world["means"], world["quats"], world["scales"],
-                                              world["opacities"].expand(e - s, -1), colors, W[s:e, None], K[s:e, None],
-                                              S, S, render_mode="RGB+ED")
+                img, alpha, _ = rasterization(world["means"], world["quats"], world["scales"], opac, colors,
+                                              W[s:e, None], K[s:e, None], S, S, render_mode="RGB+ED")
                 sync(); t3 = time.perf_counter()
                 rgb, al = img[:, 0, ..., :3].permute(0, 3, 1, 2), alpha[:, 0].permute(0, 3, 1, 2)
                 c = ctx.expand(e - s, -1, -1, -1)
