@@ -22,7 +22,7 @@ from ggtalker.gaussians.losses import photometric
 def pseudo_render(fs: FrameSet, idx: list[int], g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """``(head_rgb (B,3,H,W), alpha (B,1,H,W))`` made from the frames' own head pixels."""
     alpha = F.avg_pool2d(fs.head[idx][:, None], 3, stride=1, padding=1)
-    jitter = 1 + 0.06 * (torch.rand(len(idx), 3, 1, 1, generator=g) - 0.5)
+    jitter = 1 + 0.06 * (torch.rand(len(idx), 3, 1, 1, generator=g) - 0.5).to(fs.images.device)
     rgb = (fs.images[idx].permute(0, 3, 1, 2) * jitter).clamp(0, 1) * alpha
     return rgb, alpha
 
