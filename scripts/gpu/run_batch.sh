@@ -20,9 +20,10 @@ wait "${pids[@]}"
 for d in "$ROOT"/*/; do
   name=$(basename "$d")
   echo "---------------- $name (tail)"; tail -n 25 "$d/job.log"
-  # Small files only (training checkpoints with optimizer state stay behind; zoo entries are small).
+  # Zoo entries (folders with a card.json) go whole into <name>_zoo.tgz; other small files into <name>.tgz
+  # (training checkpoints with optimizer state stay behind; $OUT takes 16 MB a file).
+  (cd "$ROOT" && find "$name" -name card.json -printf '%h\0' | tar czf "$OUT/${name}_zoo.tgz" --null -T -)
   (cd "$ROOT" && find "$name" -type f -size -12M -not -path '*/cache/*' -not -path '*/corpus/*' \
-      -not -path '*/cases/*' \
-      -not \( -name '*.pt' -not -path '*/zoo/*' \) -print0 | tar czf "$OUT/$name.tgz" --null -T -)
-  ls -la "$OUT/$name.tgz"
+      -not -path '*/cases/*' -not -name '*.pt' -print0 | tar czf "$OUT/$name.tgz" --null -T -)
+  ls -la "$OUT/$name.tgz" "$OUT/${name}_zoo.tgz"
 done
