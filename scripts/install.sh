@@ -18,4 +18,7 @@ if command -v apt-get >/dev/null; then
 fi
 python -m pip install -q --disable-pip-version-check "torch==2.15.0" "torchvision==0.29.2"
 python -m pip install -q --disable-pip-version-check -e ".[dev]"
+# SyncNet's model and official LSE entry point (code only; weights are supplied by the user). --no-deps:
+# scenedetect 0.6 pins click<8.3, which would downgrade click under huggingface-hub.
+python -m pip install -q --disable-pip-version-check --no-deps "syncnet-python==0.2.3" "scenedetect==0.6.7.1"
 python -c "import ggtalker, torch, gsplat, moderngl; print('ggtalker-bench installed; torch', torch.__version__)"
