@@ -11,13 +11,16 @@ Sizes per scale (overridable by suite params): see :data:`SCALES`.
 from __future__ import annotations
 
 from dataclasses import asdict
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tqdm import tqdm
 
 from ggtalker.bench.suite import Case
 from ggtalker.bench.toy import cache_root
-from ggtalker.synth.recipes import CameraSpec, ClipRecipe, materialize
+from ggtalker.synth.recipes import CameraSpec, ClipRecipe, clip_path, materialize
 from ggtalker.synth.sentences import sentences
 from ggtalker.synth.splits import TEST_IDENTITIES, identity_voice
 
@@ -82,7 +85,18 @@ def target_recipe(identity: int, k: int, cfg: dict, language: str = "en", camera
 
 
 def _materialize_all(recipes: list[ClipRecipe], desc: str) -> list[Path]:
-    return [materialize(r, root()) for r in tqdm(recipes, desc=desc, unit="clip", disable=len(recipes) < 4)]
+    """Render (or find cached) clips; ``$GGTALKER_WORKERS`` > 1 renders in that many spawned processes.
+
+    Spawned, not forked: an EGL context and the espeak-ng library must not be inherited. Each clip is
+    rendered under its own file lock, so workers and concurrent runs never write one clip twice.
+    """
+    workers = int(os.environ.get("GGTALKER_WORKERS", "1"))
+    todo = [r for r in recipes if not (clip_path(r, root()) / "clip.json").is_file()]
+    if workers > 1 and len(todo) > 1:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=ctx) as pool:
+            list(tqdm(pool.map(materialize, todo, [root()] * len(todo)), total=len(todo), desc=desc, unit="clip"))
+    return [materialize(r, root()) for r in tqdm(recipes, desc=desc, unit="clip", disable=len(todo) < 4 or workers > 1)]
 
 
 def self_reenact(scale: str = "smoke", seed: int = 0, **params) -> list[Case]:

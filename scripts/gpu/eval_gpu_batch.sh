@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Full-resolution (512x512, 25 fps) evaluation sized for one 10-minute call on one H200:
+# 2 test identities, 12 s adaptation clips, 4 s targets, 5 OOD families, 6 views. What the numbers
+# in leaderboards/*.csv with scale=full come from; the sizes are stated in each summary.json.
+#   bash scripts/gpu/eval_gpu_batch.sh OUT ggtalker|baselines
+set -euo pipefail
+OUT=${1:?usage: eval_gpu_batch.sh OUT ggtalker|baselines}; WHAT=${2:?ggtalker or baselines}
+mkdir -p "$OUT"
+export GGTALKER_WORKERS=${GGTALKER_WORKERS:-12}
+SRC="++suite.params.source.params.n_identities=2 ++suite.params.source.params.n_test=1 \
+++suite.params.source.params.test_seconds=4 ++suite.params.source.params.train_seconds=12"
+OOD="suite.params.source.params.families=[noise_10db,reverb,telephone,unseen_voice,unseen_language] \
+suite.params.metrics=[psnr,psnr_face,ssim,ssim_face,sync,mouth_corr,expr_mse]"
+NV="suite.params.source.params.views=[[0,0],[30,0],[60,0],[90,0],[-45,0],[0,30]] \
+suite.params.metrics=[psnr,ssim,psnr_face,ssim_face]"
+COMMON="scale=full device=cuda out_dir=$OUT/records leaderboard_dir=$OUT/leaderboards"
+# Render the cases once, in parallel, before any method runs.
+python - <<'PY'
+import os
+from ggtalker.synth.sources import novel_view, ood_audio
+kw = dict(n_identities=2, n_test=1, test_seconds=4, train_seconds=12)
+ood_audio("full", families=["noise_10db", "reverb", "telephone", "unseen_voice", "unseen_language"], **kw)
+novel_view("full", views=[[0, 0], [30, 0], [60, 0], [90, 0], [-45, 0], [0, 30]], **kw)
+print("cases ready")
+PY
+if [ "$WHAT" = ggtalker ]; then
+  ADAPT="++method.params.adapt.steps_uv=300 ++method.params.adapt.steps_joint=100 ++method.params.adapt.steps_inpaint=150 \
+++method.params.adapt.batch=4 ++method.params.adapt.max_side=256 ++method.params.adapt_a2e.steps=50 \
+++method.params.max_train_frames=300 ++method.params.chunk=32 ++method.params.progress=false"
+  RUNS="ggtalker ggtalker_noprior"; declare -A OVR=([ggtalker]="$ADAPT" [ggtalker_noprior]="$ADAPT")
+else
+  RUNS="wav2lip2d talking_gaussian nerf_talker"
+  declare -A OVR=(
+    [nerf_talker]="method.params.steps=600 method.params.rays_per_frame=4096 method.params.frames_per_step=4 method.params.n_samples=48 method.params.plane_res=128 method.params.hidden=128 method.params.chunk=65536"
+    [talking_gaussian]="method.params.steps=600 method.params.n_gaussians=20000 method.params.batch=4 method.params.plane_res=64 method.params.hidden=128"
+    [wav2lip2d]="method.params.steps=600 method.params.crop=96 method.params.batch=16 method.params.width=32")
+fi
+for suite in novel_view ood_audio; do
+  for m in $RUNS; do
+    [ $suite = novel_view ] && S="$NV" || S="$OOD"
+    t0=$(date +%s)
+    # shellcheck disable=SC2086
+    python eval/run.py method=$m suite=$suite $COMMON $SRC $S ${OVR[$m]} > "$OUT/$m.$suite.log" 2>&1 \
+      && echo "$m $suite ok $(( $(date +%s) - t0 )) s" || { echo "$m $suite FAILED"; tail -n 15 "$OUT/$m.$suite.log"; }
+  done
+done
+for f in "$OUT"/leaderboards/*.csv; do echo "== $f"; cat "$f"; done
