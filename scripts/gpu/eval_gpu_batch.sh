@@ -15,14 +15,7 @@ NV="suite.params.source.params.views=[[0,0],[30,0],[60,0],[90,0],[-45,0],[0,30]]
 suite.params.metrics=[psnr,ssim,psnr_face,ssim_face]"
 COMMON="scale=full device=cuda out_dir=$OUT/records leaderboard_dir=$OUT/leaderboards"
 # Render the cases once, in parallel, before any method runs.
-python - <<'PY'
-import os
-from ggtalker.synth.sources import novel_view, ood_audio
-kw = dict(n_identities=2, n_test=1, test_seconds=4, train_seconds=12)
-ood_audio("full", families=["noise_10db", "reverb", "telephone", "unseen_voice", "unseen_language"], **kw)
-novel_view("full", views=[[0, 0], [30, 0], [60, 0], [90, 0], [-45, 0], [0, 30]], **kw)
-print("cases ready")
-PY
+python scripts/gpu/prepare_cases.py
 if [ "$WHAT" = ggtalker ]; then
   ADAPT="++method.params.adapt.steps_uv=300 ++method.params.adapt.steps_joint=100 ++method.params.adapt.steps_inpaint=150 \
 ++method.params.adapt.batch=4 ++method.params.adapt.max_side=256 ++method.params.adapt_a2e.steps=50 \

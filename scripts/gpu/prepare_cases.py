@@ -1,0 +1,12 @@
+"""Render the reduced full-resolution cases of scripts/gpu/eval_gpu_batch.sh once, in parallel workers.
+
+A file, not a heredoc: spawned workers re-import the main module, which stdin cannot provide.
+"""
+
+from ggtalker.synth.sources import novel_view, ood_audio
+
+if __name__ == "__main__":
+    kw = dict(n_identities=2, n_test=1, test_seconds=4, train_seconds=12)
+    ood_audio("full", families=["noise_10db", "reverb", "telephone", "unseen_voice", "unseen_language"], **kw)
+    novel_view("full", views=[[0, 0], [30, 0], [60, 0], [90, 0], [-45, 0], [0, 30]], **kw)
+    print("cases ready")
