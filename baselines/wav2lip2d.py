@@ -147,19 +147,21 @@ class Wav2Lip2D(Method):
         steps, lr, batch: training steps, Adam learning rate, 5-frame windows per step.
         crop: face crop side in pixels (multiple of 8); width: channel multiplier.
         window: audio window in frames; sync_weight: weight of the expert sync loss (0 turns it off).
+        sync_gate: the expert loss is applied only while the running sync BCE is below this (Wav2Lip: 0.75;
+            a very large value applies it from the first step).
         sync_expert: zoo name of the expert.
     """
 
     name = "wav2lip2d"
 
     def __init__(self, steps: int = 100, lr: float = 2e-3, batch: int = 2, crop: int = 32, width: int = 16,
-                 window: int = 5, sync_weight: float = SYNC_WEIGHT, sync_expert: str = "sync_expert_synthtalk",
-                 device: str = "cpu", seed: int = 0) -> None:
+                 window: int = 5, sync_weight: float = SYNC_WEIGHT, sync_gate: float = SYNC_GATE,
+                 sync_expert: str = "sync_expert_synthtalk", device: str = "cpu", seed: int = 0) -> None:
         super().__init__(device=device, seed=seed)
         if crop % 8:
             raise ValueError(f"wav2lip2d: crop must be a multiple of 8, got {crop}")
         self.cfg = dict(steps=steps, lr=lr, batch=batch, crop=crop, width=width, window=window,
-                        sync_weight=sync_weight, sync_expert=sync_expert)
+                        sync_weight=sync_weight, sync_gate=sync_gate, sync_expert=sync_expert)
         self._sync_status = "not trained yet"
 
     def describe(self) -> dict[str, Any]:
@@ -226,7 +228,7 @@ class Wav2Lip2D(Method):
                 # sync (its sync BCE below 0.75); before that its gradients fight the reconstruction.
                 b = float(sync.detach())
                 gate["ema"] = b if gate["ema"] is None else 0.9 * gate["ema"] + 0.1 * b
-                if gate["ema"] < SYNC_GATE:
+                if gate["ema"] < c["sync_gate"]:
                     gate["on"] += 1
                     loss = loss + c["sync_weight"] * sync
             return loss
@@ -235,7 +237,7 @@ class Wav2Lip2D(Method):
         losses = fit(step, opt, c["steps"], f"{self.name} {identity}")
         if expert is not None:
             self._sync_status += (f"; active {gate['on']}/{c['steps']} steps "
-                                  f"(final sync BCE {gate['ema']:.3f}, gate {SYNC_GATE})")
+                                  f"(final sync BCE {gate['ema']:.3f}, gate {c['sync_gate']})")
         ref_index = int(torch.randint(0, n, (1,), generator=gen))
         return LipState(net.eval(), scaler, clip.frames, boxes_np, clip.cameras.K, clip.cameras.w2c,
                         clip.params.get("pose"), ref_index, losses, self._sync_status)
