@@ -188,8 +188,9 @@ def test_precomputed_scores_a_folder_under_its_label(tmp_path):
         write_video(videos / f"{c.id}.mp4", gt.frames, gt.fps, crf=0)     # "a method" that outputs the truth
     cfg = compose_cfg("precomputed", "smoke", [f"out_dir={tmp_path}/out", f"leaderboard_dir={tmp_path}/lb",
                                                 f"method.params.dir={videos}", "method.params.label=my_method",
-                                                "suite.params.metrics=[psnr]", "suite.params.source.params.n_identities=1",
-                                                "suite.params.source.params.n_test=1"])
+                                                "suite.params.metrics=[psnr]", "suite.params.source.target=ggtalker.bench.toy:toy_cases",
+                                                "++suite.params.source.params.n_identities=1",
+                                                "++suite.params.source.params.n_test=1"])
     row = run(cfg)
     assert row["method"] == "my_method"
     assert (tmp_path / "out" / "smoke" / "my_method" / "summary.json").is_file()
