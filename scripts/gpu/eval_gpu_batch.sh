@@ -2,7 +2,7 @@
 # Full-resolution (512x512, 25 fps) evaluation sized for one 10-minute call on one H200:
 # 2 test identities, 12 s adaptation clips, 4 s targets, 5 OOD families, 6 views. What the numbers
 # in leaderboards/*.csv with scale=full come from; the sizes are stated in each summary.json.
-#   bash scripts/gpu/eval_gpu_batch.sh OUT ggtalker|baselines
+#   bash scripts/gpu/eval_gpu_batch.sh OUT ggtalker|baselines|<method,method,...>   (SUITES="novel_view ood_audio")
 set -euo pipefail
 OUT=${1:?usage: eval_gpu_batch.sh OUT ggtalker|baselines}; WHAT=${2:?ggtalker or baselines}
 mkdir -p "$OUT"
@@ -16,19 +16,21 @@ suite.params.metrics=[psnr,ssim,psnr_face,ssim_face]"
 COMMON="scale=full device=cuda out_dir=$OUT/records leaderboard_dir=$OUT/leaderboards"
 # Render the cases once, in parallel, before any method runs.
 python scripts/gpu/prepare_cases.py
-if [ "$WHAT" = ggtalker ]; then
-  ADAPT="++method.params.adapt.steps_uv=300 ++method.params.adapt.steps_joint=100 ++method.params.adapt.steps_inpaint=150 \
+ADAPT="++method.params.adapt.steps_uv=300 ++method.params.adapt.steps_joint=100 ++method.params.adapt.steps_inpaint=150 \
 ++method.params.adapt.batch=4 ++method.params.adapt.max_side=256 ++method.params.adapt_a2e.steps=50 \
 ++method.params.max_train_frames=300 ++method.params.chunk=32 ++method.params.progress=false"
-  RUNS="ggtalker ggtalker_noprior"; declare -A OVR=([ggtalker]="$ADAPT" [ggtalker_noprior]="$ADAPT")
-else
-  RUNS="wav2lip2d talking_gaussian nerf_talker"
-  declare -A OVR=(
-    [nerf_talker]="method.params.steps=600 method.params.rays_per_frame=4096 method.params.frames_per_step=4 method.params.n_samples=48 method.params.plane_res=128 method.params.hidden=128 method.params.chunk=65536"
-    [talking_gaussian]="method.params.steps=600 method.params.n_gaussians=20000 method.params.batch=4 method.params.plane_res=64 method.params.hidden=128"
-    [wav2lip2d]="method.params.steps=600 method.params.crop=96 method.params.batch=16 method.params.width=32")
-fi
-for suite in novel_view ood_audio; do
+declare -A OVR=(
+  [ggtalker]="$ADAPT" [ggtalker_noprior]="$ADAPT" [ggtalker_nocolor]="$ADAPT" [ggtalker_noinpaint]="$ADAPT"
+  [nerf_talker]="method.params.steps=600 method.params.rays_per_frame=4096 method.params.frames_per_step=4 method.params.n_samples=48 method.params.plane_res=128 method.params.hidden=128 method.params.chunk=65536"
+  [talking_gaussian]="method.params.steps=600 method.params.n_gaussians=20000 method.params.batch=4 method.params.plane_res=64 method.params.hidden=128"
+  [wav2lip2d]="method.params.steps=600 method.params.crop=96 method.params.batch=16 method.params.width=32")
+case "$WHAT" in
+  ggtalker) RUNS="ggtalker ggtalker_noprior";;
+  baselines) RUNS="wav2lip2d talking_gaussian nerf_talker";;
+  *) RUNS=${WHAT//,/ };;
+esac
+SUITES=${SUITES:-"novel_view ood_audio"}
+for suite in $SUITES; do
   for m in $RUNS; do
     [ $suite = novel_view ] && S="$NV" || S="$OOD"
     t0=$(date +%s)
