@@ -8,7 +8,6 @@ every window the network sees is full length.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from ggtalker.a2e.diffusion import Diffusion
 from ggtalker.a2e.model import STYLE_DIM, A2EConfig, A2ENet
 from ggtalker.audio import AudioEncoder, build_encoder
 from ggtalker.synth.params import PARAM_DIMS, PARAM_ORDER, pack, unpack
+from ggtalker.core.checkpoint import save_atomic
 
 CKPT_FORMAT = "ggtalker-a2e/1"
 
@@ -94,14 +94,7 @@ class A2EPrior:
                 "mode": self.mode, "steps": self.steps, "guidance": self.guidance, "info": self.info}
 
     def save(self, path: str | Path, half: bool = True) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        torch.save(self.state(half), buf)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(buf.getvalue())
-        tmp.replace(path)
-        return path
+        return save_atomic(self.state(half), path)
 
     @classmethod
     def from_state(cls, ckpt: dict[str, Any], device: str = "cpu", where: str = "checkpoint") -> "A2EPrior":

@@ -6,7 +6,6 @@ Checkpoints are fp16 state dicts plus the config (``format: ggtalker-e2v/1``); t
 
 from __future__ import annotations
 
-import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from ggtalker.gaussians.color_mlp import ColorMLP
 from ggtalker.gaussians.generator import IdentityGaussianGenerator
 from ggtalker.gaussians.head import GaussianHead
 from ggtalker.gaussians.template import HeadTemplate
+from ggtalker.core.checkpoint import save_atomic
 
 CKPT_FORMAT = "ggtalker-e2v/1"
 
@@ -47,14 +47,7 @@ class E2VPrior(nn.Module):
         return {"format": CKPT_FORMAT, "config": asdict(self.cfg), "state_dict": sd}
 
     def save(self, path: str | Path, half: bool = True) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        torch.save(self.state(half), buf)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(buf.getvalue())
-        tmp.replace(path)
-        return path
+        return save_atomic(self.state(half), path)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> "E2VPrior":
