@@ -56,3 +56,15 @@ def test_tables_mark_best_and_arrows(tmp_path):
     low = dict(zip(t.Method, t["lmd↓"]))
     assert low["b"].startswith("**")  # lower is better: b has the lowest lmd among non-reference rows
     assert (tmp_path / "tables" / "combined.csv") in paths
+
+
+def test_ood_table_from_family_groups(tmp_path):
+    from ggtalker.bench.tables import ood_table
+
+    df = pd.DataFrame([{"method": "a", "lmd[family=in_dist]": 1.0, "lmd[family=noise]": 2.0, "psnr": 20.0},
+                       {"method": "static", "lmd[family=in_dist]": 3.0, "lmd[family=noise]": 3.0, "psnr": 10.0}])
+    out = ood_table(df, {"lmd[family=in_dist]": False, "lmd[family=noise]": False, "psnr": True})
+    noise = out[(out.method == "a") & (out.family == "noise")].iloc[0]
+    assert noise.retention == 0.5  # lower is better: ref / value = 1 / 2
+    assert set(out.method) == {"a"}  # reference bounds are left out
+    assert ood_table(df[["method", "psnr"]], {"psnr": True}) is None

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ggtalker.bench import leaderboard as lb
+from ggtalker.bench.robustness import ood_robustness
 
 #: Reference bounds are shown but never marked best.
 REFERENCE_METHODS = ("ground_truth", "static")
@@ -78,6 +79,11 @@ def make_tables(leaderboard_dir: Path, out_dir: Path, scale: str | None = None) 
             name = f"{suite}.csv" if df["scale"].nunique() == 1 else f"{suite}_{sc}.csv"
             table.to_csv(out_dir / name, index=False)
             written.append(out_dir / name)
+            ood = ood_table(part, direction)
+            if ood is not None and len(ood):
+                ood_path = out_dir / name.replace(".csv", "_ood_robustness.csv")
+                ood.to_csv(ood_path, index=False, float_format="%.4g")
+                written.append(ood_path)
         plain = [c for c in lb.metric_columns(df) if "[" not in c]
         wide = df[["method", *plain]].groupby("method", as_index=False).first()
         wide = wide.rename(columns={c: f"{suite}/{c}" for c in plain})
@@ -88,3 +94,28 @@ def make_tables(leaderboard_dir: Path, out_dir: Path, scale: str | None = None) 
         table.to_csv(out_dir / "combined.csv", index=False)
         written.append(out_dir / "combined.csv")
     return written
+
+
+#: Lip metrics whose ratios are meaningful (non-negative scales); the sync expert's confidence can be
+#: zero or negative, where a retention ratio says nothing.
+RATIO_LIP_METRICS = ("lse_c", "lse_d", "sync_dist", "lmd")
+
+
+def ood_table(df: pd.DataFrame, direction: dict[str, bool], tag: str = "family") -> pd.DataFrame | None:
+    """OOD robustness from a leaderboard's ``metric[family=X]`` group means (see :func:`ood_robustness`).
+
+    Returns ``method, family, metric, n_cases, value, ref, retention`` (plus a ``summary`` row per method),
+    or None when the leaderboard has no family groups.
+    """
+    rows = []
+    for col in lb.metric_columns(df):
+        if f"[{tag}=" not in col:
+            continue
+        metric, fam = col.split("[", 1)[0], col.split("=", 1)[1].rstrip("]")
+        for method, v in zip(df["method"], pd.to_numeric(df[col], errors="coerce")):
+            if pd.notna(v) and method not in REFERENCE_METHODS:
+                rows.append({"method": method, "metric": metric, "value": float(v), "status": "ok",
+                             "higher_is_better": direction.get(col, True), f"tag.{tag}": fam})
+    if not rows:
+        return None
+    return ood_robustness(pd.DataFrame(rows), lip_metrics=RATIO_LIP_METRICS, family_col=f"tag.{tag}")
