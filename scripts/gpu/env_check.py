@@ -28,7 +28,7 @@ try:
 except Exception as e:
     print("moderngl egl FAILED:", type(e).__name__, e)
 try:
-    lib = ctypes.CDLL(os.environ.get("GGTALKER_ESPEAK_LIB", "libespeak-ng.so.1"))
+    lib = ctypes.CDLL("libespeak-ng.so.1")  # found through LD_LIBRARY_PATH set by setup_env.sh
     print("espeak-ng lib ok:", lib)
 except OSError as e:
     print("espeak-ng FAILED:", e)
