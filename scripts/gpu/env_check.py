@@ -1,6 +1,5 @@
 """Checks the GPU machine's environment: torch/CUDA, gsplat's JIT build and a render, EGL, espeak-ng."""
 import ctypes
-import os
 import sys
 import time
 
