@@ -34,8 +34,8 @@ import torch.nn.functional as F
 from baselines.common import (
     AudioNet, Backdrop, Standardiser, TriPlane, audio_features, audio_windows, backdrop_homographies, concat_clips,
     drive_eye,
-    drive_pose, fit, head_extent, head_to_camera, is_same_camera, mlp, pixel_rays,
-    plane_homography, resolve_device, seed_all, to_float, to_uint8, train_eye,
+    drive_pose, fit, head_extent, head_to_camera, mlp, pixel_rays,
+    resolve_device, seed_all, to_float, to_uint8, train_eye,
 )
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.core.clip import MASK_HEAD, Clip

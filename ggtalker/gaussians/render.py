@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ggtalker.gaussians.color_mlp import ColorMLP
-from ggtalker.gaussians.head import GaussianHead, bind
+from ggtalker.gaussians.head import GaussianHead
 from ggtalker.render.gaussians import rasterization
 from ggtalker.synth.params import PARAM_DIMS
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-import numpy as np
 import torch
 
 from ggtalker.bench.method import Generation
