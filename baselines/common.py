@@ -283,6 +283,20 @@ def to_float(frames: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frames)).to(device).permute(0, 3, 1, 2).float().div_(255.0)
 
 
+def training_audio(train: list[Clip], method: str, window: int, device) -> tuple["Standardiser", torch.Tensor]:
+    """Standardised audio-feature windows of the training clips, in frame order.
+
+    Returns ``(scaler, windows (N, window // 2 * 2 + 1, D))``, the scaler fitted on these clips (kept for
+    generation); a clip without audio is an error naming it.
+    """
+    for t in train:
+        if t.audio is None:
+            raise ValueError(f"{t.id}: {method} needs training audio (the clip has none)")
+    feats = np.concatenate([audio_features(t.audio, t.n_frames, t.fps) for t in train])
+    scaler = Standardiser.fit(feats)
+    return scaler, torch.from_numpy(audio_windows(scaler(feats), window // 2)).to(device)
+
+
 def drive_pose(request_controls: dict[str, np.ndarray], train_pose: np.ndarray | None, n: int) -> np.ndarray | None:
     """The head pose to render with: the suite's pose control when granted, else the training clip's
     median pose held still (audio carries no head pose; ER-NeRF replays tracked poses instead)."""

@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from baselines.common import (
+    training_audio,
     AudioNet, Backdrop, Standardiser, TriPlane, audio_features, audio_windows, backdrop_homographies, concat_clips,
     drive_eye,
     drive_pose, fit, head_extent, head_to_camera, mlp, pixel_rays,
@@ -157,13 +158,10 @@ class NerfTalker(Method):
         gen = seed_all(self.seed)
         dev = resolve_device(self.device)
         clip = concat_clips(train, self.name)
-        feats = np.concatenate([audio_features(t.audio, t.n_frames, t.fps) if t.audio is not None else
-                                _missing_audio(t, self.name) for t in train])
-        scaler = Standardiser.fit(feats)
-        wins = torch.from_numpy(audio_windows(scaler(feats), c["window"] // 2)).to(dev)
+        scaler, wins = training_audio(train, self.name, c["window"], dev)
         radius_head, _ = head_extent(clip)
         radius = 1.6 * radius_head
-        field = AudioRadianceField(feats.shape[1], c["window"], c["planes"], c["plane_res"], hidden=c["hidden"]).to(dev)
+        field = AudioRadianceField(wins.shape[-1], c["window"], c["planes"], c["plane_res"], hidden=c["hidden"]).to(dev)
         backdrop = Backdrop(clip.frames, clip.masks).to(dev)
         n, h, w = clip.n_frames, clip.height, clip.width
         target = to_float(clip.frames, dev).flatten(2).transpose(1, 2)  # (N, HW, 3)
@@ -229,8 +227,4 @@ class NerfTalker(Method):
             depths.append((dep[0] * dcam).reshape(h, w).cpu().numpy())
         params = {} if pose is None else {"pose": pose}
         return Generation(frames=np.stack(frames), params=params, depth=np.stack(depths).astype(np.float32))
-
-
-def _missing_audio(clip: Clip, method: str) -> np.ndarray:
-    raise ValueError(f"{clip.id}: {method} needs training audio (the clip has none)")
 

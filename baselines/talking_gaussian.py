@@ -35,6 +35,7 @@ import torch
 import torch.nn.functional as F
 
 from baselines.common import (
+    training_audio,
     AudioNet, Backdrop, Standardiser, TriPlane, audio_features, audio_windows, backdrop_homographies, concat_clips,
     drive_eye, drive_pose,
     fit, head_extent, head_to_camera, l1_dssim, mlp, resolve_device, seed_all, to_float, to_uint8, train_eye,
@@ -159,16 +160,11 @@ class TalkingGaussian(Method):
         gen = seed_all(self.seed)
         dev = resolve_device(self.device)
         clip = concat_clips(train, self.name)
-        for t in train:
-            if t.audio is None:
-                raise ValueError(f"{t.id}: {self.name} needs training audio (the clip has none)")
-        feats = np.concatenate([audio_features(t.audio, t.n_frames, t.fps) for t in train])
-        scaler = Standardiser.fit(feats)
-        wins = torch.from_numpy(audio_windows(scaler(feats), c["window"] // 2)).to(dev)
+        scaler, wins = training_audio(train, self.name, c["window"], dev)
         radius, _ = head_extent(clip)
         head = None if clip.masks is None else clip.masks == MASK_HEAD
         rgb = (clip.frames[head].mean(0) if head is not None and head.any() else clip.frames.reshape(-1, 3).mean(0)) / 255
-        model = DeformableGaussians(c["n_gaussians"], radius, rgb, feats.shape[1], c["window"], c["planes"],
+        model = DeformableGaussians(c["n_gaussians"], radius, rgb, wins.shape[-1], c["window"], c["planes"],
                                     c["plane_res"], hidden=c["hidden"], gen=gen).to(dev)
         backdrop = Backdrop(clip.frames, clip.masks).to(dev)
         n, h, w = clip.n_frames, clip.height, clip.width

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from baselines.common import (
+    training_audio,
     AudioNet, Standardiser, audio_features, audio_windows, concat_clips, fit, is_same_camera, plane_homography,
     resolve_device, seed_all, to_float, to_uint8, warp_images,
 )
@@ -196,17 +197,12 @@ class Wav2Lip2D(Method):
         clip = concat_clips(train, self.name)
         if clip.n_frames < WINDOW:
             raise ValueError(f"{clip.id}: wav2lip2d needs at least {WINDOW} training frames, got {clip.n_frames}")
-        for t in train:
-            if t.audio is None:
-                raise ValueError(f"{t.id}: wav2lip2d needs training audio (the clip has none)")
-        feats = np.concatenate([audio_features(t.audio, t.n_frames, t.fps) for t in train])
-        scaler = Standardiser.fit(feats)
-        wins = torch.from_numpy(audio_windows(scaler(feats), c["window"] // 2)).to(dev)
+        scaler, wins = training_audio(train, self.name, c["window"], dev)
         n, h, w = clip.n_frames, clip.height, clip.width
         boxes_np = face_boxes(clip.masks, h, w)
         boxes = torch.from_numpy(boxes_np).to(dev)
         frames = to_float(clip.frames, dev)
-        net = LipGenerator(feats.shape[1], c["window"], c["width"]).to(dev)
+        net = LipGenerator(wins.shape[-1], c["window"], c["width"]).to(dev)
         expert = self._load_expert(clip, dev)
         sync_aux = _sync_inputs(clip, boxes_np, dev) if expert is not None else None
         opt = torch.optim.Adam(net.parameters(), lr=c["lr"], betas=(0.5, 0.999))
