@@ -2,10 +2,10 @@
 
     python scripts/check_detectors.py --identities 12 --size 256 --out /tmp/detectors.csv
 
-Detectors ship their weights in their wheels (dlib HOG + 68-point predictor from face_recognition_models;
-MediaPipe 0.10.14 legacy face mesh). Writes one CSV row per (identity, yaw, detector) and prints the summary
-per yaw: detection rate and the mean landmark error / inter-ocular distance (all 68 points, and 17-67
-without the jaw contour). See ggtalker/synth/checks.py.
+Detectors ship their weights in their wheels (dlib's HOG or CNN detector + 68-point predictor from
+face_recognition_models; MediaPipe 0.10.14 legacy face mesh). Writes one CSV row per (identity, yaw,
+detector) and prints the summary per yaw: detection rate and the mean landmark error / inter-ocular
+distance (all 68 points, and 17-67 without the jaw contour). See ggtalker/synth/checks.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def main() -> None:
     ap.add_argument("--yaws", type=float, nargs="+", default=[-90, -60, -45, -30, -15, 0, 15, 30, 45, 60, 90])
     ap.add_argument("--pitch", type=float, default=0.0)
     ap.add_argument("--size", type=int, default=256)
-    ap.add_argument("--detectors", nargs="+", default=["dlib68", "mediapipe"])
+    ap.add_argument("--detectors", nargs="+", default=["dlib68", "dlib68_cnn", "mediapipe"])
     ap.add_argument("--out", type=Path, default=Path("detectors.csv"))
     a = ap.parse_args()
     torch.set_num_threads(2)

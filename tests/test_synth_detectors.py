@@ -5,7 +5,7 @@ import pytest
 from ggtalker.synth.checks import detector_check
 
 
-@pytest.mark.parametrize("detector", ["dlib68", "mediapipe"])
+@pytest.mark.parametrize("detector", ["dlib68", "dlib68_cnn", "mediapipe"])
 def test_detectors_find_frontal_synthtalk_faces(detector):
     df = detector_check([0, 1, 2], [0.0, 15.0], size=192, detectors=(detector,))
     assert df["detected"].mean() >= 0.9

@@ -19,7 +19,7 @@ class Protocol:
         paste: ``none`` (score the frame as rendered) or ``head_only`` (paste ground truth outside the
             head mask before scoring, as ER-NeRF's head-only numbers do).
         lpips_net: LPIPS backbone, ``alex`` (papers) or ``vgg``.
-        landmarks: landmark detector for LMD, ``dlib68`` or ``mediapipe``.
+        landmarks: landmark detector for LMD, ``dlib68``, ``dlib68_cnn`` or ``mediapipe``.
         fps: the frame rate metrics assume.
     """
 

