@@ -30,3 +30,22 @@ def test_suite_families_use_held_out_material():
     assert lang.voice.language in OOD_LANGUAGES and lang.text in target_sentence_set()
     voice = family_performance("unseen_voice", 0, seed=0)
     assert voice.voice.variant not in {v.variant for v in TRAIN_VOICES} and voice.text == base.text
+
+
+def test_speed_perturbation_moves_pitch_and_tempo_together():
+    import numpy as np
+
+    from ggtalker.a2e.data import SCALES, speed_perturb
+
+    sr, n = 16000, 50  # 2 s of a 200 Hz tone with a parameter ramp over 50 frames at 25 fps
+    audio = np.sin(2 * np.pi * 200 * np.arange(2 * sr) / sr).astype(np.float32)
+    params = np.stack([np.linspace(0, 1, n), np.zeros(n)], 1).astype(np.float32)
+    fast_a, fast_p = speed_perturb(audio, params, 1.25)
+    assert abs(len(fast_a) - len(audio) / 1.25) <= 2 and len(fast_p) == 40
+    peak = np.argmax(np.abs(np.fft.rfft(fast_a))) * sr / len(fast_a)
+    assert abs(peak - 250) < 2  # pitch (and every formant) up by the speed factor
+    np.testing.assert_allclose(fast_p[[0, -1], 0], [0, 39 * 1.25 / 49], atol=1e-6)  # the ramp, on the new clock
+    assert speed_perturb(audio, params, 1.0)[0] is audio
+    jobs = {s: corpus_jobs(s) for s in ("smoke", "full")}
+    assert all("speed" not in j for j in jobs["smoke"])  # the smoke corpus is as spoken
+    assert len(jobs["full"]) == len(SCALES["full"]["speeds"]) * sum("speed" not in j for j in jobs["full"])

@@ -68,3 +68,20 @@ def test_ood_table_from_family_groups(tmp_path):
     assert noise.retention == 0.5  # lower is better: ref / value = 1 / 2
     assert set(out.method) == {"a"}  # reference bounds are left out
     assert ood_table(df[["method", "psnr"]], {"psnr": True}) is None
+
+
+def test_merge_relabels_scale_and_keeps_directions(tmp_path):
+    import importlib.util
+
+    from ggtalker import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("merge_lb", REPO_ROOT / "scripts" / "merge_leaderboards.py")
+    merge_lb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(merge_lb)
+    src, dst = tmp_path / "gpu", tmp_path / "lb"
+    lb.upsert(src / "s.csv", _row("a", 30, scale="full"), DIRS)
+    lb.upsert(dst / "s.csv", _row("a", 20), DIRS)
+    assert merge_lb.merge(src, dst, "full-2id") == [("s", "a", "full-2id")]
+    df = pd.read_csv(dst / "s.csv")
+    assert sorted(df["scale"]) == ["full-2id", "smoke"] and df.loc[df.scale == "full-2id", "psnr"].item() == 30
+    assert lb.read_leaderboard(dst / "s.csv")[1] == lb.read_leaderboard(src / "s.csv")[1]

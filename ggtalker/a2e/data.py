@@ -27,8 +27,10 @@ from ggtalker.bench.toy import cache_root
 from ggtalker.synth.params import pack
 
 FPS = 25.0
-#: Corpus size per scale: performances per (language, voice), sentences joined per performance, seeds.
-SCALES = {"tiny": {"groups": 1, "join": 4}, "smoke": {"groups": 2, "join": 4}, "full": {"groups": 8, "join": 4}}
+#: Corpus size per scale: performances per (language, voice), sentences joined per performance, and the
+#: speed perturbations each performance is also stored at (1.0 = as spoken).
+SCALES = {"tiny": {"groups": 1, "join": 4, "speeds": (1.0,)}, "smoke": {"groups": 2, "join": 4, "speeds": (1.0,)},
+          "full": {"groups": 8, "join": 4, "speeds": (0.85, 1.0, 1.15)}}
 
 
 def style_names() -> list[str]:
@@ -39,7 +41,7 @@ def style_names() -> list[str]:
 
 
 def corpus_jobs(scale: str, seed: int = 0) -> list[dict]:
-    """The list of performances of a corpus: ``{"text", "language", "voice" (index), "seed"}``."""
+    """The list of performances of a corpus: ``{"text", "language", "voice" (index), "seed"[, "speed"]}``."""
     from ggtalker.synth.sentences import TRAIN_LANGUAGES, TRAIN_VOICES, sentences
     from ggtalker.synth.splits import SplitError, target_sentence_set
 
@@ -56,9 +58,32 @@ def corpus_jobs(scale: str, seed: int = 0) -> list[dict]:
                 picked = [pool[i] for i in pick]
                 if set(picked) & target_sentence_set():  # the split module's guarantee, checked where it matters
                     raise SplitError(f"A2E corpus would speak test sentences: {sorted(set(picked) & target_sentence_set())}")
-                jobs.append({"text": " ".join(picked), "language": lang, "voice": vi,
-                             "seed": int(rng.integers(1 << 30))})
+                job = {"text": " ".join(picked), "language": lang, "voice": vi, "seed": int(rng.integers(1 << 30))}
+                jobs += [job if sp == 1.0 else {**job, "speed": sp} for sp in spec["speeds"]]
     return jobs
+
+
+def speed_perturb(audio: np.ndarray, params: np.ndarray, speed: float) -> tuple[np.ndarray, np.ndarray]:
+    """The performance played ``speed`` times faster: audio ``(S,)`` -> ``(≈S/speed,)``, params ``(N, M)`` ->
+    ``(≈N/speed, M)``.
+
+    Kaldi's speed perturbation (Ko et al., 2015): resampling moves pitch, formants and tempo together, so a
+    few factors turn six training voices into many without touching the held-out voices' variants; the
+    motion is resampled on the same clock, so lips stay in sync with the stretched phonemes.
+    """
+    from fractions import Fraction
+
+    from ggtalker.core.audio import resample
+
+    if speed == 1.0:
+        return audio, params
+    r = Fraction(speed).limit_denominator(100)
+    out = resample(audio, r.numerator, r.denominator)  # length × denominator/numerator = S / speed
+    n = max(1, int(round(len(params) / speed)))
+    t = np.clip(np.arange(n) * speed, 0, len(params) - 1)
+    idx = np.arange(len(params))
+    stretched = np.stack([np.interp(t, idx, params[:, j]) for j in range(params.shape[1])], 1)
+    return out, stretched.astype(np.float32)
 
 
 def _perform(job: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +91,7 @@ def _perform(job: dict) -> tuple[np.ndarray, np.ndarray]:
     from ggtalker.synth.sentences import TRAIN_VOICES, with_language
 
     perf = perform(job["text"], with_language(TRAIN_VOICES[job["voice"]], job["language"]), seed=job["seed"], fps=FPS)
-    return perf.audio, pack(perf.params)
+    return speed_perturb(perf.audio, pack(perf.params), job.get("speed", 1.0))
 
 
 @dataclass

@@ -118,7 +118,12 @@ def per_frame_frame(results: list[CaseResult]) -> pd.DataFrame:
 
 
 def git_commit() -> str:
-    """The repository's HEAD commit (short), with ``+dirty`` when the tree has uncommitted changes."""
+    """The repository's HEAD commit (short), with ``+dirty`` when the tree has uncommitted changes.
+
+    A copy of the tree without ``.git`` (the GPU machine's) takes it from ``$GGTALKER_COMMIT`` instead.
+    """
+    if os.environ.get("GGTALKER_COMMIT"):
+        return os.environ["GGTALKER_COMMIT"]
     try:
         sha = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                              text=True, check=True).stdout.strip()

@@ -4,7 +4,7 @@
 #   bash scripts/gpu/train_a2e.sh OUT
 # Writes OUT/{a2e,a2e_reg}/ (a2e.pt, loss.png, log.json, train_state.pt), OUT/zoo/<name>/ (copy these three
 # folders into ggtalker/zoo/ and commit), OUT/leaderboards/audio_prior.csv (smoke-scale suite, checkpoints from OUT).
-# With >1 GPU the diffusion prior trains with torchrun DDP on all but the last GPU; the regressor uses the last.
+# EVAL=0 skips the scoring. With >1 GPU the diffusion prior trains with torchrun DDP on all but the last GPU; the regressor uses the last.
 set -euo pipefail
 OUT=${1:?usage: train_a2e.sh OUT}
 mkdir -p "$OUT"
@@ -35,6 +35,8 @@ wait $P1 || { tail -c 3000 "$OUT/train_a2e.log"; exit 1; }
 wait $P2 || { tail -c 3000 "$OUT/train_reg.log"; exit 1; }
 tail -c 400 "$OUT/train_a2e.log"; echo; tail -c 400 "$OUT/train_reg.log"; echo
 echo "training done after $(( $(date +%s) - T0 )) s"
+# EVAL=0: stop here (score later, e.g. on another call: the zoo entries in OUT/zoo are all it needs).
+[ "${EVAL:-1}" = 0 ] && exit 0
 python -c "from ggtalker.a2e.suite import audio_prior_cases; audio_prior_cases('smoke')"  # cases once, before parallel readers
 # Score with the new checkpoints (the runner accepts a checkpoint path instead of the zoo entry).
 for m in a2e a2e_regressor a2e_energy; do
