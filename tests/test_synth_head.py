@@ -61,3 +61,16 @@ def test_expressions_move_the_face_and_pose_moves_the_head_not_the_torso():
 def test_mesh_is_finer_than_a_template():
     m = HeadModel(2)
     assert m.n_vertices > 50_000 and m.faces.max() < m.n_vertices and m.faces.min() >= 0
+
+
+def test_posing_a_vertex_subset_matches_the_full_mesh():
+    m = head_model(3)
+    r = np.random.default_rng(0)
+    n = 3
+    p = {"expr": r.uniform(-0.2, 1, (n, 10)).astype(np.float32), "jaw": r.uniform(0, 1, (n, 1)).astype(np.float32),
+         "blink": r.uniform(0, 1, (n, 2)).astype(np.float32), "pose": r.normal(0, 0.1, (n, 6)).astype(np.float32)}
+    tongue, lid = m.parts["tongue"], m.parts["lid_lower_right"]
+    ids = np.concatenate([LIP_VERTEX_IDS, np.arange(tongue.start, tongue.stop, 7), np.arange(lid.start, lid.stop, 5),
+                          r.integers(0, len(m.rest), 200)])
+    np.testing.assert_array_equal(m.vertices(p, ids=ids), m.vertices(p)[:, ids])
+    np.testing.assert_array_equal(m.lip_vertices(p, frame=slice(1, 3)), m.vertices(p)[1:3, LIP_VERTEX_IDS])
