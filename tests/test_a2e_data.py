@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from ggtalker.a2e.data import corpus_jobs, style_names
-from ggtalker.synth.sentences import OOD_LANGUAGES, TRAIN_LANGUAGES, TRAIN_VOICES, sentences
+from ggtalker.synth.sentences import (OOD_LANGUAGES, OOD_VOICES, PRIOR_LANGUAGES, PRIOR_VOICES, TRAIN_LANGUAGES,
+                                      TRAIN_VOICES, sentences)
 from ggtalker.synth.splits import target_sentence_set
 
 
 def test_corpus_speaks_only_training_sentences_languages_and_voices():
     tests = target_sentence_set()
-    train = {s for lang in TRAIN_LANGUAGES for s in sentences(lang, "train")}
-    for scale in ("smoke", "full"):
+    train = {s for lang in PRIOR_LANGUAGES for s in sentences(lang, "train")}
+    for scale, langs, voices in (("smoke", TRAIN_LANGUAGES, TRAIN_VOICES), ("full", PRIOR_LANGUAGES, PRIOR_VOICES)):
         jobs = corpus_jobs(scale)
-        assert {j["language"] for j in jobs} == set(TRAIN_LANGUAGES)
-        assert {j["voice"] for j in jobs} == set(range(len(TRAIN_VOICES)))
+        assert {j["language"] for j in jobs} == set(langs)
+        assert {j["voice"] for j in jobs} == set(range(len(voices)))
         for j in jobs:
             assert not any(t in j["text"] for t in tests)
             assert any(s in j["text"] for s in train)
-    assert len(style_names()) == len(TRAIN_VOICES) and len(set(style_names())) == len(TRAIN_VOICES)
+    assert not set(PRIOR_LANGUAGES) & set(OOD_LANGUAGES)
+    assert PRIOR_VOICES[: len(TRAIN_VOICES)] == TRAIN_VOICES  # style codes of the identities' voices come first
+    ood_variants = {v.variant for v in OOD_VOICES}
+    assert not any(v.variant in ood_variants or v.variant.startswith("klatt") for v in PRIOR_VOICES)
+    pitch = [v.pitch for v in TRAIN_VOICES]
+    assert all(min(pitch) - 5 <= v.pitch <= max(pitch) + 5 for v in PRIOR_VOICES)  # OOD pitch extremes stay unseen
+    assert len(style_names()) == len(PRIOR_VOICES) and len(set(style_names())) == len(PRIOR_VOICES)
 
 
 def test_suite_families_use_held_out_material():

@@ -1,12 +1,13 @@
 """The prior's training corpus: SynthTalk performances (audio + head parameters, no rendering).
 
-Each corpus item is one performance of several *training-split* sentences of one training language,
-spoken by one of ``TRAIN_VOICES`` and joined into one text, so the speech runs continuously past
+Each corpus item is one performance of several *training-split* sentences of one language, spoken by
+one voice (``TRAIN_LANGUAGES`` x ``TRAIN_VOICES`` at smoke size, the wider ``PRIOR_LANGUAGES`` x
+``PRIOR_VOICES`` at full size) and joined into one text, so the speech runs continuously past
 sentence ends (longer than a 100-frame window, with natural pauses). Test sentences, OOD languages and
-OOD voices never enter it. Items are cached under ``cache_root()/a2e_corpus/<recipe hash>/``::
+OOD voices never enter it. At full size each performance is also stored speed-perturbed (0.85x, 1.15x). Items are cached under ``cache_root()/a2e_corpus/<recipe hash>/``::
 
     corpus.npz  audio int16 (ΣS,), audio_off (K+1,), params float32 (ΣN, 19), frame_off (K+1,),
-                style (K,) int (1-based index into TRAIN_VOICES), language (K,) str, text (K,) str
+                style (K,) int (1-based index into PRIOR_VOICES), language (K,) str, text (K,) str
     feats_<encoder>.npy   float16 (ΣN, Da): the encoder's frame-aligned features, cached per encoder
 """
 
@@ -27,32 +28,40 @@ from ggtalker.bench.toy import cache_root
 from ggtalker.synth.params import pack
 
 FPS = 25.0
-#: Corpus size per scale: performances per (language, voice), sentences joined per performance, and the
-#: speed perturbations each performance is also stored at (1.0 = as spoken).
-SCALES = {"tiny": {"groups": 1, "join": 4, "speeds": (1.0,)}, "smoke": {"groups": 2, "join": 4, "speeds": (1.0,)},
-          "full": {"groups": 8, "join": 4, "speeds": (0.85, 1.0, 1.15)}}
+#: Corpus size per scale: performances per (language, voice), sentences joined per performance, the speed
+#: perturbations each performance is also stored at (1.0 = as spoken), and whose speech: ``train`` (the
+#: identities' TRAIN_LANGUAGES x TRAIN_VOICES) or ``prior`` (PRIOR_LANGUAGES x PRIOR_VOICES, a superset).
+SCALES = {"tiny": {"groups": 1, "join": 4, "speeds": (1.0,), "speakers": "train"},
+          "smoke": {"groups": 2, "join": 4, "speeds": (1.0,), "speakers": "train"},
+          "full": {"groups": 3, "join": 4, "speeds": (0.85, 1.0, 1.15), "speakers": "prior"}}
 
 
 def style_names() -> list[str]:
-    """Names of the learned style codes 1..K: the training voices (variant + pitch + rate, language-free)."""
-    from ggtalker.synth.sentences import TRAIN_VOICES
+    """Names of the learned style codes 1..K: the prior's voices (variant + pitch + rate, language-free).
 
-    return [v.id().split("+", 1)[1] for v in TRAIN_VOICES]
+    PRIOR_VOICES begins with TRAIN_VOICES, so a ``train``-speakers corpus uses the first codes only.
+    """
+    from ggtalker.synth.sentences import PRIOR_VOICES
+
+    return [v.id().split("+", 1)[1] for v in PRIOR_VOICES]
 
 
 def corpus_jobs(scale: str, seed: int = 0) -> list[dict]:
     """The list of performances of a corpus: ``{"text", "language", "voice" (index), "seed"[, "speed"]}``."""
-    from ggtalker.synth.sentences import TRAIN_LANGUAGES, TRAIN_VOICES, sentences
+    from ggtalker.synth import sentences as bank
     from ggtalker.synth.splits import SplitError, target_sentence_set
 
     if scale not in SCALES:
         raise ValueError(f"corpus scale must be one of {sorted(SCALES)}, got {scale!r}")
     spec = SCALES[scale]
+    prior = spec["speakers"] == "prior"
+    languages = bank.PRIOR_LANGUAGES if prior else bank.TRAIN_LANGUAGES
+    n_voices = len(bank.PRIOR_VOICES if prior else bank.TRAIN_VOICES)
     rng = np.random.default_rng(seed)
     jobs = []
-    for lang in TRAIN_LANGUAGES:
-        pool = sentences(lang, "train")
-        for vi in range(len(TRAIN_VOICES)):
+    for lang in languages:
+        pool = bank.sentences(lang, "train")
+        for vi in range(n_voices):
             for g in range(spec["groups"]):
                 pick = rng.choice(len(pool), size=min(spec["join"], len(pool)), replace=False)
                 picked = [pool[i] for i in pick]
@@ -88,9 +97,9 @@ def speed_perturb(audio: np.ndarray, params: np.ndarray, speed: float) -> tuple[
 
 def _perform(job: dict) -> tuple[np.ndarray, np.ndarray]:
     from ggtalker.synth.performance import perform
-    from ggtalker.synth.sentences import TRAIN_VOICES, with_language
+    from ggtalker.synth.sentences import PRIOR_VOICES, with_language
 
-    perf = perform(job["text"], with_language(TRAIN_VOICES[job["voice"]], job["language"]), seed=job["seed"], fps=FPS)
+    perf = perform(job["text"], with_language(PRIOR_VOICES[job["voice"]], job["language"]), seed=job["seed"], fps=FPS)
     return speed_perturb(perf.audio, pack(perf.params), job.get("speed", 1.0))
 
 

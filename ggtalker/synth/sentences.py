@@ -200,6 +200,68 @@ _BANK: dict[str, dict[str, list[str]]] = {
             "Pomalujemy dom na niebiesko.",
         ],
     },
+    # Prior-only languages: train sentences only, spoken by the A2E corpus (more phoneme inventories
+    # for the audio prior to learn from); never in a test suite, never an identity's own language.
+    "cs": {"train": [
+        "Pes rychle běží po mokré ulici.",
+        "Zítra pojedeme k babičce na venkov.",
+        "Před spaním rád čtu knihu.",
+        "Obchod na rohu zavírá v osm hodin.",
+        "Děti si po škole hrají v parku.",
+        "Můžeš mi pomoct odnést ty krabice do auta?",
+        "Moje sestra pracuje v nemocnici v centru města.",
+        "Dnes ráno je na horách velká zima.",
+    ]},
+    "sv": {"train": [
+        "Hunden springer snabbt längs den våta gatan.",
+        "I morgon ska vi hälsa på mormor på landet.",
+        "Jag tycker om att läsa en bok innan jag somnar.",
+        "Affären på hörnet stänger klockan åtta.",
+        "Barnen leker i parken efter skolan.",
+        "Kan du hjälpa mig att bära lådorna till bilen?",
+        "Min syster arbetar på sjukhuset i centrum.",
+        "Det är mycket kallt i fjällen i morse.",
+    ]},
+    "ro": {"train": [
+        "Câinele aleargă repede pe strada udă.",
+        "Mâine mergem la bunici la țară.",
+        "Îmi place să citesc o carte înainte de culcare.",
+        "Magazinul din colț se închide la ora opt.",
+        "Copiii se joacă în parc după școală.",
+        "Mă poți ajuta să duc cutiile la mașină?",
+        "Sora mea lucrează la spitalul din centru.",
+        "În dimineața asta este foarte frig la munte.",
+    ]},
+    "da": {"train": [
+        "Hunden løber hurtigt hen ad den våde gade.",
+        "I morgen besøger vi bedstemor på landet.",
+        "Jeg kan godt lide at læse en bog før jeg sover.",
+        "Butikken på hjørnet lukker klokken otte.",
+        "Børnene leger i parken efter skole.",
+        "Kan du hjælpe mig med at bære kasserne ud til bilen?",
+        "Min søster arbejder på hospitalet i byen.",
+        "Det er meget koldt i bjergene i morges.",
+    ]},
+    "hr": {"train": [
+        "Pas brzo trči po mokroj ulici.",
+        "Sutra idemo baki i djedu na selo.",
+        "Volim čitati knjigu prije spavanja.",
+        "Trgovina na uglu zatvara se u osam sati.",
+        "Djeca se igraju u parku poslije škole.",
+        "Možeš li mi pomoći odnijeti kutije do auta?",
+        "Moja sestra radi u bolnici u centru grada.",
+        "Jutros je u planinama jako hladno.",
+    ]},
+    "ca": {"train": [
+        "El gos corre de pressa pel carrer mullat.",
+        "Demà anirem a veure els avis al poble.",
+        "M'agrada llegir un llibre abans d'anar a dormir.",
+        "La botiga de la cantonada tanca a les vuit.",
+        "Els nens juguen al parc després de l'escola.",
+        "Em pots ajudar a portar les caixes al cotxe?",
+        "La meva germana treballa a l'hospital del centre.",
+        "Aquest matí fa molt de fred a la muntanya.",
+    ]},
     # Out-of-distribution languages: test only. espeak-ng 1.51 speaks each from its own rules
     # (checked: every sentence synthesises without falling back to another language).
     "fi": {"test": [
@@ -243,12 +305,30 @@ _BANK: dict[str, dict[str, list[str]]] = {
 TRAIN_LANGUAGES: tuple[str, ...] = ("en", "es", "de", "fr", "it", "pt", "nl", "pl")
 OOD_LANGUAGES: tuple[str, ...] = ("fi", "hu", "tr", "sw", "vi", "id")
 SPLITS = ("train", "test")
+#: Languages only the audio prior's corpus speaks (train sentences only; see :data:`PRIOR_LANGUAGES`).
+PRIOR_ONLY_LANGUAGES: tuple[str, ...] = ("cs", "sv", "ro", "da", "hr", "ca")
+#: What the A2E prior trains on: the training languages and those above. The paper's prior learns from
+#: many speakers; identities still speak only TRAIN_LANGUAGES with TRAIN_VOICES.
+PRIOR_LANGUAGES: tuple[str, ...] = TRAIN_LANGUAGES + PRIOR_ONLY_LANGUAGES
 
 #: Voices that prior-training corpora use: male and female variants, moderate pitch and rate.
 TRAIN_VOICES: tuple[VoiceSpec, ...] = (
     VoiceSpec(variant="m1", pitch=45, rate=160), VoiceSpec(variant="m3", pitch=50, rate=170),
     VoiceSpec(variant="m5", pitch=40, rate=150), VoiceSpec(variant="f1", pitch=60, rate=165),
     VoiceSpec(variant="f3", pitch=65, rate=155), VoiceSpec(variant="f4", pitch=55, rate=175),
+)
+#: The audio prior's speakers: TRAIN_VOICES first, then other espeak-ng variants (none of OOD_VOICES' m7,
+#: f5, m2, f2 or any klatt synthesiser) at moderate pitch and rate, so that OOD voices' unseen formant sets
+#: and their pitch/rate extremes stay unseen.
+PRIOR_VOICES: tuple[VoiceSpec, ...] = TRAIN_VOICES + (
+    VoiceSpec(variant="m4", pitch=48, rate=165), VoiceSpec(variant="m6", pitch=42, rate=158),
+    VoiceSpec(variant="m8", pitch=52, rate=168), VoiceSpec(variant="adam", pitch=45, rate=162),
+    VoiceSpec(variant="benjamin", pitch=50, rate=155), VoiceSpec(variant="caleb", pitch=47, rate=170),
+    VoiceSpec(variant="david", pitch=44, rate=160), VoiceSpec(variant="edward", pitch=50, rate=165),
+    VoiceSpec(variant="john", pitch=46, rate=172), VoiceSpec(variant="paul", pitch=52, rate=158),
+    VoiceSpec(variant="linda", pitch=62, rate=163), VoiceSpec(variant="anika", pitch=60, rate=168),
+    VoiceSpec(variant="steph", pitch=64, rate=157), VoiceSpec(variant="Alicia", pitch=58, rate=170),
+    VoiceSpec(variant="belinda", pitch=62, rate=160), VoiceSpec(variant="Annie", pitch=66, rate=165),
 )
 #: Unseen variants (other formant sets: m7, f5, klatt synthesiser), unseen pitch and rate extremes.
 OOD_VOICES: tuple[VoiceSpec, ...] = (

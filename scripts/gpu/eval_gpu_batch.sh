@@ -4,12 +4,13 @@
 # 5 OOD families, 6 views. What the numbers in leaderboards/*.csv with scale=full-2id come from; the sizes
 # are stated in each summary.json.
 #   bash scripts/gpu/eval_gpu_batch.sh OUT ggtalker|baselines|<method,method,...>
-#   (SUITES="novel_view ood_audio", the default; also self_reenact, cross_identity)
+#   (SUITES="novel_view ood_audio", the default; also self_reenact, cross_identity; NID=5 for 5 identities)
 set -euo pipefail
 OUT=${1:?usage: eval_gpu_batch.sh OUT ggtalker|baselines}; WHAT=${2:?ggtalker or baselines}
 mkdir -p "$OUT"
 export GGTALKER_WORKERS=${GGTALKER_WORKERS:-12}
-SRC="++suite.params.source.params.n_identities=2 \
+export NID=${NID:-2}  # test identities (the full suites have 5)
+SRC="++suite.params.source.params.n_identities=$NID \
 ++suite.params.source.params.test_seconds=4 ++suite.params.source.params.train_seconds=12"
 OOD="++suite.params.source.params.n_test=1 suite.params.source.params.families=[noise_10db,reverb,telephone,unseen_voice,unseen_language] \
 suite.params.metrics=[psnr,psnr_face,ssim,ssim_face,sync,mouth_corr,expr_mse]"

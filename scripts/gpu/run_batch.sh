@@ -22,8 +22,11 @@ for d in "$ROOT"/*/; do
   echo "---------------- $name (tail)"; tail -n 25 "$d/job.log"
   # Zoo entries (folders with a card.json) go whole into <name>_zoo.tgz; other small files into <name>.tgz
   # (training checkpoints with optimizer state stay behind; $OUT takes 16 MB a file).
-  (cd "$ROOT" && find "$name" -name card.json -printf '%h\0' | tar czf "$OUT/${name}_zoo.tgz" --null -T -)
+  # ($OUT takes 8 files: a job without zoo entries writes no <name>_zoo.tgz.)
+  if [ -n "$(find "$ROOT/$name" -name card.json -print -quit)" ]; then
+    (cd "$ROOT" && find "$name" -name card.json -printf '%h\0' | tar czf "$OUT/${name}_zoo.tgz" --null -T -)
+  fi
   (cd "$ROOT" && find "$name" -type f -size -12M -not -path '*/cache/*' -not -path '*/corpus/*' \
       -not -path '*/cases/*' -not -name '*.pt' -print0 | tar czf "$OUT/$name.tgz" --null -T -)
-  ls -la "$OUT/$name.tgz" "$OUT/${name}_zoo.tgz"
+  ls -la "$OUT/$name"*.tgz
 done

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Once per fresh GPU machine, before concurrent jobs: gsplat's JIT build and the reduced full-scale cases
 # (two jobs building gsplat at once corrupt its build folder). Concurrent callers serialise on a lock and
-# find both done. Run after `source scripts/gpu/setup_env.sh`.
+# find both done (WARM_NID=5: the cases of 5 identities, a superset of 2's). Run after `source scripts/gpu/setup_env.sh`.
 set -euo pipefail
 exec 9>/tmp/ggtalker_warm.lock
 flock 9
 [ -f /tmp/ggtalker_warm.done ] && exit 0
 python scripts/gpu/env_check.py
-GGTALKER_WORKERS=${GGTALKER_WORKERS:-12} python scripts/gpu/prepare_cases.py
+NID=${WARM_NID:-${NID:-2}} GGTALKER_WORKERS=${GGTALKER_WORKERS:-12} python scripts/gpu/prepare_cases.py
 touch /tmp/ggtalker_warm.done
