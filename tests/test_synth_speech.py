@@ -116,6 +116,16 @@ def test_head_motion_is_small_and_smooth(perf: Performance) -> None:
     assert np.abs(perf.params["pose"][:, 3:]).max() < 0.03  # metres
 
 
+def test_behaviour_noise_is_stationary_on_short_clips() -> None:
+    """A clip shorter than the smoothing scale must not get a larger offset (world version 2's bug)."""
+    from ggtalker.synth.behaviour import _smooth_noise
+
+    for n in (50, 500):
+        x = np.stack([_smooth_noise(n, 25.0, np.random.default_rng(s), 2.0) for s in range(300)])
+        assert 0.85 < x[:, 0].std() < 1.15  # unit variance at any instant, whatever the clip length
+        assert np.abs(x.mean(1)).mean() < 1.0
+
+
 def test_sentence_splits_are_disjoint_and_cover_languages() -> None:
     for lang in TRAIN_LANGUAGES:
         train, test = sentences(lang, "train"), sentences(lang, "test")

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from ggtalker.bench.toy import cache_root
 from ggtalker.synth.params import pack
+from ggtalker.synth.recipes import WORLD_VERSION
 
 FPS = 25.0
 #: Corpus size per scale: performances per (language, voice), sentences joined per performance, the speed
@@ -141,7 +142,7 @@ class Corpus:
 def build_corpus(scale: str = "smoke", seed: int = 0, workers: int = 2) -> Corpus:
     """Generate (or load from the cache) the corpus of ``scale``; parallel workers, a progress bar."""
     jobs = corpus_jobs(scale, seed)
-    key = hashlib.sha1(json.dumps({"v": 1, "jobs": jobs, "fps": FPS}, sort_keys=True).encode()).hexdigest()[:12]
+    key = hashlib.sha1(json.dumps({"v": 1, "world": WORLD_VERSION, "jobs": jobs, "fps": FPS}, sort_keys=True).encode()).hexdigest()[:12]
     root = cache_root() / "a2e_corpus" / f"{scale}-{key}"
     root.mkdir(parents=True, exist_ok=True)
     path = root / "corpus.npz"

@@ -18,6 +18,7 @@ import numpy as np
 from ggtalker.bench.suite import Case
 from ggtalker.bench.toy import cache_root
 from ggtalker.core.clip import Cameras, Clip, write_clip
+from ggtalker.synth.recipes import WORLD_VERSION
 
 #: Families per scale and cases per family.
 SCALES = {
@@ -65,7 +66,7 @@ def audio_prior_cases(scale: str = "smoke", seed: int = 0, families: list[str] |
     per_family = int(per_family or spec["per_family"])
     from ggtalker.synth.splits import TEST_IDENTITIES
 
-    recipe = {"v": 2, "families": families, "per_family": per_family, "seed": seed}
+    recipe = {"v": 2, "world": WORLD_VERSION, "families": families, "per_family": per_family, "seed": seed}
     root = cache_root() / "audio_prior" / hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
     cases = []
     for fam in families:

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from ggtalker.core.clip import Cameras, write_clip
 from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.synth.recipes import WORLD_VERSION
 
 SCALES = {"smoke": {"n_identities": 8, "n_frames": 16, "size": 64},
           "full": {"n_identities": 160, "n_frames": 24, "size": 256}}
@@ -77,7 +78,7 @@ def build_visual_corpus(scale: str = "smoke", seed: int = 0, root: Path | None =
     """
     from ggtalker.bench.toy import cache_root
 
-    spec = {**SCALES[scale], **overrides, "seed": seed, "v": 1}
+    spec = {**SCALES[scale], **overrides, "seed": seed, "v": 1, "world": WORLD_VERSION}
     key = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
     root = Path(root) if root is not None else cache_root() / "gaussians_corpus" / f"{scale}_{key}"
     seeds = train_identity_seeds(spec["n_identities"])

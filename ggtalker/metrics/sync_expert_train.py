@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from ggtalker.bench.toy import cache_root
 from ggtalker.core.audio import SAMPLE_RATE
 from ggtalker.core.clip import Clip, read_clip, write_clip
+from ggtalker.synth.recipes import WORLD_VERSION
 from ggtalker.metrics.sync_expert import (
     SyncExpert, clip_windows, cmvn_mfcc, expert_scores, mouth_boxes, mouth_crops,
 )
@@ -74,7 +75,7 @@ def sync_clips(split: str, n: int, size: int = 224, seed: int = 0, workers: int 
     """
     from ggtalker.synth.sentences import TRAIN_LANGUAGES, TRAIN_VOICES, sentences, with_language
 
-    recipe = {"v": 1, "split": split, "size": size, "seed": seed, "max_frames": MAX_FRAMES}
+    recipe = {"v": 1, "world": WORLD_VERSION, "split": split, "size": size, "seed": seed, "max_frames": MAX_FRAMES}
     root = cache_root() / "sync_expert" / hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
     rng = np.random.default_rng([seed, 0 if split == "train" else 1])
     ids = list(SPLIT_IDENTITIES[split])

@@ -74,10 +74,21 @@ def blinks(n_frames: int, fps: float, rng: np.random.Generator, rate_per_min: fl
 
 
 def _smooth_noise(n: int, fps: float, rng: np.random.Generator, sigma_s: float) -> np.ndarray:
-    """Unit-variance Gaussian noise low-passed with a ``sigma_s``-second Gaussian ``(n,)``."""
-    pad = int(3 * sigma_s * fps) + 1
-    x = gaussian_filter1d(rng.standard_normal(n + 2 * pad), sigma_s * fps)[pad : pad + n]
-    return x / (x.std() + 1e-8) if n > 1 else x
+    """``(n,)`` samples of a stationary unit-variance Gaussian process: white noise low-passed with a
+    ``sigma_s``-second Gaussian.
+
+    Normalised by the filter's gain (the standard deviation of filtered unit white noise), never by the
+    clip's own sample std: a clip shorter than the smoothing scale is nearly constant, and dividing by
+    its tiny std blew its offset up (smiles of 0.7 and yaw offsets of tens of degrees on 2 s clips;
+    world version 2).
+    """
+    sigma = sigma_s * fps
+    pad = int(3 * sigma) + 1
+    x = gaussian_filter1d(rng.standard_normal(n + 2 * pad), sigma)[pad : pad + n]
+    half = int(4 * sigma) + 1  # gaussian_filter1d's kernel radius (truncate=4)
+    impulse = np.zeros(2 * half + 1)
+    impulse[half] = 1.0
+    return x / np.sqrt((gaussian_filter1d(impulse, sigma) ** 2).sum())
 
 
 def head_pose(loudness: np.ndarray, fps: float, rng: np.random.Generator) -> np.ndarray:

@@ -17,8 +17,9 @@ import numpy as np
 from ggtalker.core.clip import Cameras, write_clip
 from ggtalker.synth import cameras as cams
 
-#: Bump when rendering or the head changes, so cached clips from an older world are not reused.
-WORLD_VERSION = 2
+#: Bump when rendering, the head or the performances change, so cached clips from an older world are not
+#: reused. 3: behaviour noise normalised as a stationary process (short clips had inflated smile/pose offsets).
+WORLD_VERSION = 3
 
 
 @dataclass(frozen=True)
