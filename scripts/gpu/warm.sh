@@ -6,6 +6,7 @@ set -euo pipefail
 exec 9>/tmp/ggtalker_warm.lock
 flock 9
 [ -f /tmp/ggtalker_warm.done ] && exit 0
-python scripts/gpu/env_check.py
-NID=${WARM_NID:-${NID:-2}} GGTALKER_WORKERS=${GGTALKER_WORKERS:-12} python scripts/gpu/prepare_cases.py
+python scripts/gpu/env_check.py &  # gsplat's build (GPU, one core) beside the rendering (CPU workers)
+NID=${WARM_NID:-${NID:-2}} GGTALKER_WORKERS=${GGTALKER_WORKERS:-14} python scripts/gpu/prepare_cases.py
+wait $!
 touch /tmp/ggtalker_warm.done
