@@ -47,6 +47,18 @@ def style_names() -> list[str]:
     return [v.id().split("+", 1)[1] for v in PRIOR_VOICES]
 
 
+def corpus_speakers(scale: str) -> str:
+    """Who speaks in the corpus of ``scale``, in words (for zoo cards)."""
+    from ggtalker.synth import sentences as bank
+
+    spec = SCALES[scale]
+    kind = "PRIOR" if spec["speakers"] == "prior" else "TRAIN"
+    langs, voices = getattr(bank, f"{kind}_LANGUAGES"), getattr(bank, f"{kind}_VOICES")
+    who = f"{kind}_LANGUAGES x {kind}_VOICES ({len(langs)} languages, {len(voices)} voices)"
+    speeds = [s for s in spec["speeds"] if s != 1.0]
+    return who + (f", speed-perturbed x{'/'.join(map(str, speeds))}" if speeds else "")
+
+
 def corpus_jobs(scale: str, seed: int = 0) -> list[dict]:
     """The list of performances of a corpus: ``{"text", "language", "voice" (index), "seed"[, "speed"]}``."""
     from ggtalker.synth import sentences as bank

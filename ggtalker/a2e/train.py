@@ -24,11 +24,12 @@ import torch
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
-from ggtalker.a2e.data import WindowSampler, build_corpus, style_names
+from ggtalker.a2e.data import WindowSampler, build_corpus, corpus_speakers, style_names
 from ggtalker.a2e.diffusion import Diffusion
 from ggtalker.a2e.model import A2EConfig, A2ENet
 from ggtalker.a2e.prior import A2EPrior, param_slice
 from ggtalker.audio import build_encoder
+from ggtalker.synth.recipes import WORLD_VERSION
 
 #: Per-scale defaults; any key can be overridden on the command line.
 DEFAULTS = {
@@ -187,8 +188,8 @@ def train(cfg: dict) -> Path:
         recipe = "python -m ggtalker.a2e.train " + " ".join(f"{k}={v}" for k, v in _overrides(cfg).items())
         dev_name = torch.cuda.get_device_name() if dev.startswith("cuda") else f"cpu ({os.cpu_count()} cores visible)"
         card = save_entry(cfg["zoo"], path, recipe=recipe, data=f"SynthTalk A2E corpus '{cfg['corpus']}' "
-                          f"({len(corpus)} performances, {len(corpus.params)} frames, training sentences of "
-                          f"TRAIN_LANGUAGES × TRAIN_VOICES)", steps=step, device=dev_name,
+                          f"({len(corpus)} performances, {len(corpus.params)} frames, training sentences; "
+                          f"{corpus_speakers(cfg['corpus'])}; SynthTalk world {WORLD_VERSION})", steps=step, device=dev_name,
                           metrics={"final_loss": info["final_loss"]}, train_s=round(train_s, 1), mode=cfg["mode"],
                           scale=cfg["scale"], root=Path(cfg["zoo_root"]) if cfg.get("zoo_root") else None)
         print(f"zoo entry {card}")
