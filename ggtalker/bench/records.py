@@ -118,8 +118,8 @@ def per_frame_frame(results: list[CaseResult]) -> pd.DataFrame:
 
 
 def git_commit() -> str:
-    """The repository's HEAD commit (short), with ``+dirty`` when code (anything outside ``leaderboards/``) has
-    uncommitted changes.
+    """The repository's HEAD commit (short), with ``+dirty`` when code (anything but ``leaderboards/`` and
+    Markdown) has uncommitted changes.
 
     A copy of the tree without ``.git`` (the GPU machine's) takes it from ``$GGTALKER_COMMIT`` instead.
     """
@@ -128,8 +128,9 @@ def git_commit() -> str:
     try:
         sha = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                              text=True, check=True).stdout.strip()
-        # The leaderboards are records the runner itself writes: their changes do not make the code dirty.
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!leaderboards"],
+        # The leaderboards are records the runner itself writes, and prose does not run: neither makes the code dirty.
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!leaderboards",
+                                ":!*.md"],
                                cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
         return sha + ("+dirty" if dirty else "")
     except (subprocess.CalledProcessError, FileNotFoundError):
