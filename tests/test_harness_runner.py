@@ -74,6 +74,20 @@ def test_resume_skips_recorded_cases(toy_runs, monkeypatch):
         run(toy_cfg("static", tmp, "overwrite=true"))
 
 
+def test_cases_of_another_run_are_recomputed_not_resumed(toy_runs, monkeypatch):
+    tmp, _ = toy_runs
+    from ggtalker.methods.reference import Static
+
+    monkeypatch.setenv("GGTALKER_COMMIT", "other-code")  # e.g. a new world version: same case ids, new truth
+    calls = []
+    original = Static.generate
+    monkeypatch.setattr(Static, "generate", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    run(toy_cfg("static", tmp))
+    assert len(calls) == 4
+    run(toy_cfg("static", tmp))  # now the folder's own run: resumed
+    assert len(calls) == 4
+
+
 def test_unmet_need_is_unavailable_not_a_crash(tmp_path, monkeypatch):
     from ggtalker.bench.method import Generation
     from ggtalker.methods.reference import Static

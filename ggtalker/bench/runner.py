@@ -100,6 +100,28 @@ def make_request(case: Case, target: Clip, oracle: bool) -> DriveRequest:
     )
 
 
+def _fingerprint(cfg: DictConfig) -> dict[str, Any]:
+    """What a recorded case result depends on: the code, the method and suite configs, scale, seed, device."""
+    return {"commit": git_commit(), "method": OmegaConf.to_container(cfg.method, resolve=True),
+            "suite": OmegaConf.to_container(cfg.suite, resolve=True), "scale": str(cfg.scale),
+            "seed": int(cfg.seed), "device": str(cfg.device)}
+
+
+def _same_run(run_dir: Path, fingerprint: dict[str, Any]) -> bool:
+    """Whether ``run_dir``'s recorded cases may be resumed: only those of an identical run.
+
+    Writes ``fingerprint`` as the run's own. Case files of another run (other code, world, checkpoint,
+    scale or settings) in the same folder are recomputed, never mixed into this run's row.
+    """
+    path = run_dir / "fingerprint.json"
+    text = json.dumps(fingerprint, indent=1, sort_keys=True, default=str)
+    same = path.is_file() and path.read_text() == text
+    if not same and (run_dir / "cases").is_dir():
+        log.warning("%s holds cases of another run (code, config, scale or device differ): recomputing them", run_dir)
+    atomic_write_text(path, text)
+    return same
+
+
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Evaluate ``cfg.method`` on ``cfg.suite``; returns the leaderboard row that was written."""
     seed_everything(int(cfg.seed))
@@ -116,6 +138,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 
     run_dir = Path(cfg.out_dir) / suite_name / method_name
     case_dir = run_dir / "cases"
+    resume = not cfg.overwrite and _same_run(run_dir, _fingerprint(cfg))
     cases = suite.cases(scale=str(cfg.scale), seed=int(cfg.seed))
     checks = preflight(cases, metrics, unavailable)  # every problem at once, before any work
     checks.raise_or_log(log)
@@ -127,7 +150,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     results: list[CaseResult] = []
     bar = tqdm(total=len(cases), desc=f"{method_name} on {suite_name}", unit="case")
     for identity, id_cases in by_identity.items():
-        todo = [c for c in id_cases if cfg.overwrite or not (case_dir / f"{c.id}.json").is_file()]
+        todo = [c for c in id_cases if not resume or not (case_dir / f"{c.id}.json").is_file()]
         for c in id_cases:
             if c not in todo:
                 results.append(CaseResult.load(case_dir / f"{c.id}.json"))
