@@ -86,6 +86,11 @@ def test_cases_of_another_run_are_recomputed_not_resumed(toy_runs, monkeypatch):
     assert len(calls) == 4
     run(toy_cfg("static", tmp))  # now the folder's own run: resumed
     assert len(calls) == 4
+    monkeypatch.setenv("GGTALKER_COMMIT", "third-code")
+    run(toy_cfg("static", tmp, "overwrite=true"))  # an overwrite run owns the folder afterwards
+    monkeypatch.setenv("GGTALKER_COMMIT", "other-code")
+    run(toy_cfg("static", tmp))  # so the earlier run's fingerprint must not resume the third run's cases
+    assert len(calls) == 12
 
 
 def test_unmet_need_is_unavailable_not_a_crash(tmp_path, monkeypatch):

@@ -138,7 +138,9 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 
     run_dir = Path(cfg.out_dir) / suite_name / method_name
     case_dir = run_dir / "cases"
-    resume = not cfg.overwrite and _same_run(run_dir, _fingerprint(cfg))
+    fingerprint = _fingerprint(cfg)
+    # Always record this run's fingerprint, so an overwrite run's cases are never resumed as another's.
+    resume = _same_run(run_dir, fingerprint) and not cfg.overwrite
     cases = suite.cases(scale=str(cfg.scale), seed=int(cfg.seed))
     checks = preflight(cases, metrics, unavailable)  # every problem at once, before any work
     checks.raise_or_log(log)
@@ -207,7 +209,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         "infer_fps": n_gen / gen_s if gen_s > 0 else float("nan"),
         "peak_cpu_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_gpu_mb": peak_gpu, "device": device_name(str(cfg.device)), "scale": str(cfg.scale),
-        "protocol": protocol.name, "commit": git_commit(),
+        "protocol": protocol.name, "commit": fingerprint["commit"],
     }
     summary = {
         "method": method_name, "suite": suite_name, "row": row, "protocol": protocol.to_dict(),
