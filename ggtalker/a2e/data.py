@@ -4,7 +4,8 @@ Each corpus item is one performance of several *training-split* sentences of one
 one voice (``TRAIN_LANGUAGES`` x ``TRAIN_VOICES`` at smoke size, the wider ``PRIOR_LANGUAGES`` x
 ``PRIOR_VOICES`` at full size) and joined into one text, so the speech runs continuously past
 sentence ends (longer than a 100-frame window, with natural pauses). Test sentences, OOD languages and
-OOD voices never enter it. At full size each performance is also stored speed-perturbed (0.85x, 1.15x). Items are cached under ``cache_root()/a2e_corpus/<recipe hash>/``::
+OOD voices never enter it. At full size each performance is also stored speed-perturbed (0.85x, 1.15x).
+Items are cached under ``cache_root()/a2e_corpus/<recipe hash>/``::
 
     corpus.npz  audio int16 (ΣS,), audio_off (K+1,), params float32 (ΣN, 19), frame_off (K+1,),
                 style (K,) int (1-based index into PRIOR_VOICES), language (K,) str, text (K,) str
@@ -47,13 +48,18 @@ def style_names() -> list[str]:
     return [v.id().split("+", 1)[1] for v in PRIOR_VOICES]
 
 
-def corpus_speakers(scale: str) -> str:
-    """Who speaks in the corpus of ``scale``, in words (for zoo cards)."""
+def _speakers(spec: dict) -> tuple[str, tuple[str, ...], tuple]:
+    """``(kind, languages, voices)`` of a corpus spec: ``TRAIN`` or ``PRIOR`` and its two tuples."""
     from ggtalker.synth import sentences as bank
 
-    spec = SCALES[scale]
     kind = "PRIOR" if spec["speakers"] == "prior" else "TRAIN"
-    langs, voices = getattr(bank, f"{kind}_LANGUAGES"), getattr(bank, f"{kind}_VOICES")
+    return kind, getattr(bank, f"{kind}_LANGUAGES"), getattr(bank, f"{kind}_VOICES")
+
+
+def corpus_speakers(scale: str) -> str:
+    """Who speaks in the corpus of ``scale``, in words (for zoo cards)."""
+    spec = SCALES[scale]
+    kind, langs, voices = _speakers(spec)
     who = f"{kind}_LANGUAGES x {kind}_VOICES ({len(langs)} languages, {len(voices)} voices)"
     speeds = [s for s in spec["speeds"] if s != 1.0]
     return who + (f", speed-perturbed x{'/'.join(map(str, speeds))}" if speeds else "")
@@ -61,25 +67,24 @@ def corpus_speakers(scale: str) -> str:
 
 def corpus_jobs(scale: str, seed: int = 0) -> list[dict]:
     """The list of performances of a corpus: ``{"text", "language", "voice" (index), "seed"[, "speed"]}``."""
-    from ggtalker.synth import sentences as bank
+    from ggtalker.synth.sentences import sentences
     from ggtalker.synth.splits import SplitError, target_sentence_set
 
     if scale not in SCALES:
         raise ValueError(f"corpus scale must be one of {sorted(SCALES)}, got {scale!r}")
     spec = SCALES[scale]
-    prior = spec["speakers"] == "prior"
-    languages = bank.PRIOR_LANGUAGES if prior else bank.TRAIN_LANGUAGES
-    n_voices = len(bank.PRIOR_VOICES if prior else bank.TRAIN_VOICES)
+    _, languages, voices = _speakers(spec)
+    held_out = target_sentence_set()
     rng = np.random.default_rng(seed)
     jobs = []
     for lang in languages:
-        pool = bank.sentences(lang, "train")
-        for vi in range(n_voices):
+        pool = sentences(lang, "train")
+        for vi in range(len(voices)):
             for g in range(spec["groups"]):
                 pick = rng.choice(len(pool), size=min(spec["join"], len(pool)), replace=False)
                 picked = [pool[i] for i in pick]
-                if set(picked) & target_sentence_set():  # the split module's guarantee, checked where it matters
-                    raise SplitError(f"A2E corpus would speak test sentences: {sorted(set(picked) & target_sentence_set())}")
+                if set(picked) & held_out:  # the split module's guarantee, checked where it matters
+                    raise SplitError(f"A2E corpus would speak test sentences: {sorted(set(picked) & held_out)}")
                 job = {"text": " ".join(picked), "language": lang, "voice": vi, "seed": int(rng.integers(1 << 30))}
                 jobs += [job if sp == 1.0 else {**job, "speed": sp} for sp in spec["speeds"]]
     return jobs
@@ -154,7 +159,8 @@ class Corpus:
 def build_corpus(scale: str = "smoke", seed: int = 0, workers: int = 2) -> Corpus:
     """Generate (or load from the cache) the corpus of ``scale``; parallel workers, a progress bar."""
     jobs = corpus_jobs(scale, seed)
-    key = hashlib.sha1(json.dumps({"v": 1, "world": WORLD_VERSION, "jobs": jobs, "fps": FPS}, sort_keys=True).encode()).hexdigest()[:12]
+    recipe = {"v": 1, "world": WORLD_VERSION, "jobs": jobs, "fps": FPS}
+    key = hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
     root = cache_root() / "a2e_corpus" / f"{scale}-{key}"
     root.mkdir(parents=True, exist_ok=True)
     path = root / "corpus.npz"
