@@ -35,9 +35,29 @@ def scale_intrinsics(K: torch.Tensor, factor: float) -> torch.Tensor:
     return K
 
 
+#: Gaussians whose parent triangle turns further than this cosine from the camera are culled.
+CULL_COS = -0.35
+
+
+def facing_camera(means: torch.Tensor, normals: torch.Tensor, cam_centres: torch.Tensor,
+                  cull_cos: float = CULL_COS) -> torch.Tensor:
+    """Back-face test of posed Gaussians: 1 where the parent triangle's normal faces the camera, else 0.
+
+    Args:
+        means, normals: ``(N, G, 3)`` posed centres and parent-triangle normals.
+        cam_centres: ``(N, 3)`` camera centres in world space.
+        cull_cos: the cosine between normal and direction to the camera below which a Gaussian is dropped.
+    Returns:
+        ``(N, G)`` float mask, detached (culling is a visibility choice, not a gradient path).
+    """
+    to_cam = cam_centres[:, None] - means
+    cos = (normals * to_cam).sum(-1) / to_cam.norm(dim=-1).clamp_min(1e-9)
+    return (cos > cull_cos).to(means.dtype).detach()
+
+
 def render_head(head: GaussianHead, uvmap: torch.Tensor, params: dict[str, torch.Tensor], K: torch.Tensor,
                 w2c: torch.Tensor, width: int, height: int, color_mlp: ColorMLP | None = None,
-                cull_cos: float | None = -0.35) -> HeadRender:
+                cull_cos: float | None = CULL_COS) -> HeadRender:
     """Pose the UV-map Gaussians with ``params`` and splat them.
 
     Args:
@@ -61,9 +81,7 @@ def render_head(head: GaussianHead, uvmap: torch.Tensor, params: dict[str, torch
         colors = base.expand(n, -1, -1)
     opac = world["opacities"].expand(n, -1)
     if cull_cos is not None:
-        to_cam = cam_c[:, None] - world["means"]
-        cos = (world["normals"] * to_cam).sum(-1) / to_cam.norm(dim=-1).clamp_min(1e-9)
-        opac = opac * (cos > cull_cos).detach()
+        opac = opac * facing_camera(world["means"], world["normals"], cam_c, cull_cos)
     out, alpha, _ = rasterization(
         world["means"], world["quats"], world["scales"], opac, colors,
         w2c[:, None].to(dev, torch.float32), K[:, None].to(dev, torch.float32), width, height,

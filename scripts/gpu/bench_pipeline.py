@@ -37,7 +37,7 @@ def main() -> None:
     from ggtalker.gaussians.adapt import IdentityState, build_runtime
     from ggtalker.gaussians.inpainter import BodyInpainter
     from ggtalker.gaussians.prior import E2VPrior
-    from ggtalker.gaussians.render import full_params
+    from ggtalker.gaussians.render import facing_camera, full_params
     from ggtalker.render.gaussians import rasterization
     from ggtalker.synth.cameras import intrinsics, look_at, orbit_eye
 
@@ -96,10 +96,8 @@ def main() -> None:
                 base = (0.5 + bound.color).clamp(0, 1)
                 cam_c = -torch.einsum("nji,nj->ni", W[s:e, :3, :3], W[s:e, :3, 3])
                 colors = mlp(feat, base, p, world["means"], cam_c) if mlp is not None else base.expand(e - s, -1, -1)
-                # Same back-face culling as ggtalker.gaussians.render.render_head.
-                to_cam = cam_c[:, None] - world["means"]
-                cos = (world["normals"] * to_cam).sum(-1) / to_cam.norm(dim=-1).clamp_min(1e-9)
-                opac = world["opacities"].expand(e - s, -1) * (cos > -0.35)
+                # The back-face culling of ggtalker.gaussians.render.render_head.
+                opac = world["opacities"].expand(e - s, -1) * facing_camera(world["means"], world["normals"], cam_c)
                 sync(); t2 = time.perf_counter()
                 img, alpha, _ = rasterization(world["means"], world["quats"], world["scales"], opac, colors,
                                               W[s:e, None], K[s:e, None], S, S, render_mode="RGB+ED")
