@@ -10,17 +10,9 @@ OUT=${1:?usage: eval_gpu_batch.sh OUT ggtalker|baselines}; WHAT=${2:?ggtalker or
 mkdir -p "$OUT"
 export GGTALKER_WORKERS=${GGTALKER_WORKERS:-12}
 export NID=${NID:-2}  # test identities (the full suites have 5)
-SRC="++suite.params.source.params.n_identities=$NID \
-++suite.params.source.params.test_seconds=4 ++suite.params.source.params.train_seconds=12"
-OOD="++suite.params.source.params.n_test=1 suite.params.source.params.families=[noise_10db,reverb,telephone,unseen_voice,unseen_language] \
-suite.params.metrics=[psnr,psnr_face,ssim,ssim_face,sync,mouth_corr,expr_mse]"
-NV="++suite.params.source.params.n_test=1 suite.params.source.params.views=[[0,0],[30,0],[60,0],[90,0],[-45,0],[0,30]] \
-suite.params.metrics=[psnr,ssim,psnr_face,ssim_face]"
-# LPIPS/FID/LSE need weights this machine lacks, LMD/CSIM dlib's model files (too large to carry): left out.
-TALK="++suite.params.source.params.n_test=2 suite.params.metrics=[psnr,psnr_face,ssim,ssim_face,ms_ssim,sync,mouth_corr,expr_mse]"
-declare -A SUITE_OVR=([novel_view]="$NV" [ood_audio]="$OOD" [self_reenact]="$TALK" [cross_identity]="$TALK")
+# Suite sizes and metrics live in scripts/gpu/prepare_cases.py, which also renders those cases.
 COMMON="scale=full device=cuda out_dir=$OUT/records leaderboard_dir=$OUT/leaderboards"
-# Render the cases once, in parallel, before any method runs.
+# Render the cases once, in parallel, before any method runs (instant when warm.sh already did).
 python scripts/gpu/prepare_cases.py
 ADAPT="++method.params.adapt.steps_uv=300 ++method.params.adapt.steps_joint=100 ++method.params.adapt.steps_inpaint=150 \
 ++method.params.adapt.batch=4 ++method.params.adapt.max_side=256 ++method.params.adapt_a2e.steps=50 \
@@ -37,11 +29,11 @@ case "$WHAT" in
 esac
 SUITES=${SUITES:-"novel_view ood_audio"}
 for suite in $SUITES; do
+  S=$(python scripts/gpu/prepare_cases.py --overrides "$suite")
   for m in $RUNS; do
-    S=${SUITE_OVR[$suite]:?no overrides for suite $suite}
     t0=$(date +%s)
     # shellcheck disable=SC2086
-    python eval/run.py method=$m suite=$suite $COMMON $SRC $S ${OVR[$m]:-} > "$OUT/$m.$suite.log" 2>&1 \
+    python eval/run.py method=$m suite=$suite $COMMON $S ${OVR[$m]:-} > "$OUT/$m.$suite.log" 2>&1 \
       && echo "$m $suite ok $(( $(date +%s) - t0 )) s" || { echo "$m $suite FAILED"; tail -n 15 "$OUT/$m.$suite.log"; }
   done
 done
