@@ -35,10 +35,9 @@ import torch
 import torch.nn.functional as F
 
 from baselines.common import (
-    training_audio,
     AudioNet, Backdrop, Standardiser, TriPlane, audio_features, audio_windows, backdrop_homographies, concat_clips,
-    drive_eye, drive_pose,
-    fit, head_extent, head_to_camera, l1_dssim, mlp, resolve_device, seed_all, to_float, to_uint8, train_eye,
+    drive_eye, drive_pose, fit, head_extent, head_to_camera, l1_dssim, mlp, resolve_device, seed_all, to_float,
+    to_uint8, train_eye, training_audio,
 )
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.core.clip import MASK_HEAD, Clip

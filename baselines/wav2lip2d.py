@@ -33,9 +33,8 @@ import torch
 import torch.nn.functional as F
 
 from baselines.common import (
-    training_audio,
     AudioNet, Standardiser, audio_features, audio_windows, concat_clips, fit, is_same_camera, plane_homography,
-    resolve_device, seed_all, to_float, to_uint8, warp_images,
+    resolve_device, seed_all, to_float, to_uint8, training_audio, warp_images,
 )
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.core.clip import MASK_HEAD, Clip

@@ -17,8 +17,8 @@ import torch
 from ggtalker.a2e.diffusion import Diffusion
 from ggtalker.a2e.model import STYLE_DIM, A2EConfig, A2ENet
 from ggtalker.audio import AudioEncoder, build_encoder
-from ggtalker.synth.params import PARAM_DIMS, PARAM_ORDER, unpack
 from ggtalker.core.checkpoint import save_atomic
+from ggtalker.synth.params import PARAM_DIMS, PARAM_ORDER, unpack
 
 CKPT_FORMAT = "ggtalker-a2e/1"
 

@@ -13,11 +13,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from ggtalker.core.checkpoint import save_atomic
 from ggtalker.gaussians.color_mlp import ColorMLP
 from ggtalker.gaussians.generator import IdentityGaussianGenerator
 from ggtalker.gaussians.head import GaussianHead
 from ggtalker.gaussians.template import HeadTemplate
-from ggtalker.core.checkpoint import save_atomic
 
 CKPT_FORMAT = "ggtalker-e2v/1"
 

@@ -20,10 +20,10 @@ from tqdm.auto import tqdm
 from ggtalker.bench.toy import cache_root
 from ggtalker.core.audio import SAMPLE_RATE
 from ggtalker.core.clip import Clip, read_clip, write_clip
-from ggtalker.synth.recipes import WORLD_VERSION
 from ggtalker.metrics.sync_expert import (
     SyncExpert, clip_windows, cmvn_mfcc, expert_scores, mouth_boxes, mouth_crops,
 )
+from ggtalker.synth.recipes import WORLD_VERSION
 
 #: Identity seeds: training and held-out identities never overlap.
 SPLIT_IDENTITIES = {"train": range(100, 124), "test": range(500, 524)}

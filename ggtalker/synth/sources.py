@@ -10,10 +10,10 @@ Sizes per scale (overridable by suite params): see :data:`SCALES`.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
