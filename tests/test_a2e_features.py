@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from ggtalker.audio import FEATURE_HZ, LogMelEncoder, align_to_frames, build_encoder, log_mel
+from ggtalker.audio import FEATURE_HZ, LogMelEncoder, align_to_frames, band_statistics, build_encoder, log_mel
 from ggtalker.core.audio import SAMPLE_RATE
 
 
@@ -43,6 +43,47 @@ def test_logmel_encoder_shape_and_normalisation():
     # Per-utterance normalisation: loudness changes do not change the features.
     a = rng.normal(0, 0.1, SAMPLE_RATE * 2).astype(np.float32) * np.linspace(0.2, 1, SAMPLE_RATE * 2, dtype=np.float32)
     np.testing.assert_allclose(enc.encode(a, 50), enc.encode(a * 0.25, 50), atol=1e-3)
+
+
+def test_prior_normalisation_pools_utterance_and_corpus_statistics():
+    rng = np.random.default_rng(1)
+    corpus = [rng.normal(0, 0.1, SAMPLE_RATE).astype(np.float32) * rng.uniform(0.2, 1) for _ in range(4)]
+    mean, var = band_statistics(corpus, n_mels=40)
+    raw = torch.cat([log_mel(a, 40) for a in corpus])
+    np.testing.assert_allclose(mean, raw.mean(0).numpy(), rtol=1e-4)
+    np.testing.assert_allclose(var, raw.var(0, unbiased=False).numpy(), rtol=1e-3)
+    clip = corpus[0][: SAMPLE_RATE // 2]
+    m = log_mel(clip, 40)
+    own = LogMelEncoder(n_mels=40, context=0).normalise(m)
+    # No prior weight: exactly the utterance's own standardisation.
+    weightless = LogMelEncoder(n_mels=40, context=0, norm="prior", prior_mean=mean, prior_var=var, prior_frames=0)
+    np.testing.assert_allclose(weightless.normalise(m), own, atol=1e-4)
+    # An overwhelming prior: the corpus statistics alone.
+    heavy = LogMelEncoder(n_mels=40, context=0, norm="prior", prior_mean=mean, prior_var=var, prior_frames=1e7)
+    expect = (m - torch.tensor(mean)) / (torch.tensor(var).sqrt() + 1e-3)
+    np.testing.assert_allclose(heavy.normalise(m), expect, atol=1e-3)
+    # The statistics are part of the encoder's name (the feature cache is keyed by it) and the checkpoint's config.
+    other = build_encoder({"kind": "logmel", "n_mels": 40, "norm": "prior", "prior_mean": [0.0] * 40, "prior_var": var})
+    assert other.name != weightless.name != "logmel40c0"
+    with pytest.raises(ValueError, match="prior_mean"):
+        LogMelEncoder(norm="prior")
+
+
+def test_spec_augment_masks_bands_and_frames_only_where_drawn():
+    enc = LogMelEncoder(n_mels=20, context=1)
+    x = torch.ones(3, 30, enc.dim)
+    out = enc.augment(x, torch.Generator().manual_seed(0), freq_masks=1, freq_width=5, time_masks=1, time_width=4)
+    assert out.shape == x.shape and torch.equal(x, torch.ones_like(x))  # the input is left alone
+    per_band = out.reshape(3, 30, 2, 20, 3)
+    for i in range(3):
+        rows = (per_band[i] == 0).all(dim=(1, 2, 3))  # frames masked whole
+        band_zero = (per_band[i][~rows] == 0).all(dim=(0, 1, 3)) if (~rows).any() else torch.zeros(20, dtype=torch.bool)
+        assert rows.sum() <= 4 and band_zero.sum() <= 5
+        # everything not in a masked frame or band is untouched
+        keep = per_band[i][~rows][:, :, ~band_zero]
+        assert torch.equal(keep, torch.ones_like(keep))
+    again = enc.augment(x, torch.Generator().manual_seed(0), freq_masks=1, freq_width=5, time_masks=1, time_width=4)
+    assert torch.equal(out, again)
 
 
 @pytest.mark.parametrize("fps", [25.0, 30.0])

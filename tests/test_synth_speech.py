@@ -137,7 +137,7 @@ def test_sentence_splits_are_disjoint_and_cover_languages() -> None:
     with pytest.raises(KeyError, match="no sentence bank"):
         sentences("xx", "test")
     with pytest.raises(ValueError, match="split"):
-        sentences("en", "val")
+        sentences("en", "dev")
 
 
 def test_ood_languages_speak_their_own_phonemes() -> None:

@@ -1,4 +1,5 @@
-"""Source of the ``audio_prior`` suite: audio-only cases scored on head parameters, grouped by family.
+"""Sources of the ``audio_prior`` suite (and its validation twin ``audio_prior_val``): audio-only cases scored
+on head parameters, grouped by family.
 
 Families: ``in_dist`` (held-out test sentences of the training languages, training voices),
 ``unseen_voice`` (OOD_VOICES), ``unseen_language`` (OOD_LANGUAGES' test sentences) and audio-effect
@@ -23,7 +24,9 @@ from ggtalker.synth.recipes import WORLD_VERSION
 #: Families per scale and cases per family.
 SCALES = {
     "smoke": {"per_family": 3, "families": ["in_dist", "unseen_voice", "unseen_language", "noise_10db", "reverb", "telephone"]},
-    "full": {"per_family": 10, "families": ["in_dist", "unseen_voice", "unseen_language", "noise_20db", "noise_10db",
+    # 24 cases a family at full size: each OOD language's four test sentences (6 x 4) once. 10 cases left a
+    # standard error of ~0.9 mm on unseen_language (per-case LVE spreads 2-12 mm), a fifth of in_dist's mean.
+    "full": {"per_family": 24, "families": ["in_dist", "unseen_voice", "unseen_language", "noise_20db", "noise_10db",
                                             "noise_0db", "babble_10db", "reverb", "telephone", "pitch_up", "pitch_down",
                                             "whisper_fx", "fast", "slow"]},
 }
@@ -58,22 +61,16 @@ def family_performance(family: str, i: int, seed: int):
     return base if family == "in_dist" else ood_performance(base, family, seed=seed * 1000 + i)
 
 
-def audio_prior_cases(scale: str = "smoke", seed: int = 0, families: list[str] | None = None,
-                      per_family: int | None = None) -> list[Case]:
-    """Build (and cache) the suite's cases; one identity ``prior`` so the method prepares once."""
-    spec = SCALES[scale]
-    families = list(families or spec["families"])
-    per_family = int(per_family or spec["per_family"])
+def _cases(root, perfs: dict[str, list], build) -> list[Case]:
+    """Cached params-only cases: ``perfs`` maps a family to its case count; ``build(family, i)`` performs case i."""
     from ggtalker.synth.splits import TEST_IDENTITIES
 
-    recipe = {"v": 2, "world": WORLD_VERSION, "families": families, "per_family": per_family, "seed": seed}
-    root = cache_root() / "audio_prior" / hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
     cases = []
-    for fam in families:
-        for i in range(per_family):
+    for fam, count in perfs.items():
+        for i in range(count):
             path = root / fam / f"{i:03d}"
             if not (path / "clip.json").is_file():
-                perf = family_performance(fam, i, seed)
+                perf = build(fam, i)
                 clip = Clip(fps=perf.fps, cameras=_camera(perf.n_frames), width=SIZE, height=SIZE, audio=perf.audio,
                             params=perf.params, id=f"{fam}_{i:03d}",
                             meta={"family": fam, "language": perf.voice.language, "voice": perf.voice.id(),
@@ -81,3 +78,52 @@ def audio_prior_cases(scale: str = "smoke", seed: int = 0, families: list[str] |
                 write_clip(clip, path, overwrite=True)
             cases.append(Case(id=f"{fam}_{i:03d}", identity="prior", train=[], target=path, tags={"family": fam}))
     return cases
+
+
+def _root(kind: str, recipe: dict):
+    return cache_root() / kind / hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def audio_prior_cases(scale: str = "smoke", seed: int = 0, families: list[str] | None = None,
+                      per_family: int | None = None) -> list[Case]:
+    """Build (and cache) the suite's cases; one identity ``prior`` so the method prepares once."""
+    spec = SCALES[scale]
+    families = list(families or spec["families"])
+    per_family = int(per_family or spec["per_family"])
+    recipe = {"v": 2, "world": WORLD_VERSION, "families": families, "per_family": per_family, "seed": seed}
+    return _cases(_root("audio_prior", recipe), {f: per_family for f in families},
+                  lambda fam, i: family_performance(fam, i, seed))
+
+
+#: The validation split's families: held-out "val" sentences of the training languages, and the
+#: VAL_LANGUAGES (unseen, like the test's unseen_language family, but other languages); each sentence
+#: spoken by ``VAL_VOICES_PER_SENTENCE`` training voices.
+VAL_FAMILIES = {"val_in_dist": "TRAIN_LANGUAGES", "val_language": "VAL_LANGUAGES"}
+VAL_VOICES_PER_SENTENCE = 2
+
+
+def val_performances(family: str, seed: int = 0) -> list[tuple[str, str, int]]:
+    """``(text, language, voice index into TRAIN_VOICES)`` of every case of a validation family."""
+    from ggtalker.synth import sentences as bank
+
+    out = []
+    for lang in getattr(bank, VAL_FAMILIES[family]):
+        for j, text in enumerate(bank.sentences(lang, "val")):
+            for k in range(VAL_VOICES_PER_SENTENCE):
+                out.append((text, lang, (len(out) * 5 + seed + k) % len(bank.TRAIN_VOICES)))
+    return out
+
+
+def audio_prior_val_cases(scale: str = "smoke", seed: int = 0) -> list[Case]:
+    """The ``audio_prior_val`` suite: model selection for the audio prior (one size; ``scale`` is ignored)."""
+    from ggtalker.synth.performance import perform
+    from ggtalker.synth.sentences import TRAIN_VOICES, with_language
+
+    plan = {fam: val_performances(fam, seed) for fam in VAL_FAMILIES}
+
+    def build(fam: str, i: int):
+        text, lang, v = plan[fam][i]
+        return perform(text, with_language(TRAIN_VOICES[v], lang), seed=seed * 100_003 + 50_000 + i)
+
+    recipe = {"v": 1, "world": WORLD_VERSION, "plan": plan, "seed": seed}
+    return _cases(_root("audio_prior_val", recipe), {f: len(p) for f, p in plan.items()}, build)

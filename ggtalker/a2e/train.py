@@ -28,7 +28,7 @@ from ggtalker.a2e.data import WindowSampler, build_corpus, corpus_speakers, styl
 from ggtalker.a2e.diffusion import Diffusion
 from ggtalker.a2e.model import A2EConfig, A2ENet
 from ggtalker.a2e.prior import A2EPrior, param_slice
-from ggtalker.audio import build_encoder
+from ggtalker.audio import band_statistics, build_encoder
 from ggtalker.synth.recipes import WORLD_VERSION
 
 #: Per-scale defaults; any key can be overridden on the command line.
@@ -39,7 +39,9 @@ DEFAULTS = {
              "steps": 6000, "batch": 64, "lr": 1e-3, "p_short": 0.3},
 }
 COMMON = {"scale": "smoke", "mode": "diffusion", "out": "outputs/a2e", "device": "cpu", "seed": 0, "workers": 2,
-          "encoder": {"kind": "logmel"}, "window": 100, "prev": 10, "p_drop": 0.1, "diffusion_steps": 500,
+          "encoder": {"kind": "logmel", "norm": "prior"},
+          "spec_augment": {"p": 0.5, "freq_masks": 2, "freq_width": 12, "time_masks": 2, "time_width": 6},
+          "window": 100, "prev": 10, "p_drop": 0.1, "diffusion_steps": 500,
           "sample_steps": 8, "guidance": 1.5, "mouth_weight": 2.0, "p_short": 0.0, "ckpt_every": 500, "threads": 2, "zoo": None,
           "zoo_root": None, "max_minutes": None}
 
@@ -63,6 +65,23 @@ def dim_weights(mouth_weight: float, m: int) -> torch.Tensor:
     w[9] = mouth_weight  # tongue_up
     w[param_slice("jaw")] = mouth_weight
     return w
+
+
+def fit_encoder_cfg(encoder: dict, corpus) -> dict:
+    """The encoder's constructor options, completed from the training corpus where they need it.
+
+    ``norm: prior`` (the log-mel default) gets its band statistics from up to 400 corpus items (a fixed
+    draw); what is returned is what the checkpoint stores, so inference normalises as training did.
+    """
+    enc = dict(encoder)
+    if enc.get("kind", "logmel") != "logmel":
+        enc.pop("norm", None)  # a log-mel option that the default config names; HF encoders normalise themselves
+        return enc
+    if enc.get("norm") == "prior" and "prior_mean" not in enc:
+        pick = np.random.default_rng(0).choice(len(corpus), size=min(400, len(corpus)), replace=False)
+        enc["prior_mean"], enc["prior_var"] = band_statistics([corpus.item_audio(k) for k in sorted(pick)],
+                                                              enc.get("n_mels", 80))
+    return enc
 
 
 def plot_losses(losses: list[float], path: Path, title: str) -> None:
@@ -103,7 +122,8 @@ def train(cfg: dict) -> Path:
     if rank != 0:
         torch.distributed.barrier()
     corpus = build_corpus(cfg["corpus"], seed=cfg["seed"], workers=cfg["workers"])
-    encoder = build_encoder(dict(cfg["encoder"]))
+    enc_cfg = fit_encoder_cfg(cfg["encoder"], corpus)
+    encoder = build_encoder(enc_cfg)
     feats = corpus.features(encoder)
     if ddp and rank == 0:
         torch.distributed.barrier()
@@ -132,6 +152,9 @@ def train(cfg: dict) -> Path:
     sampler = WindowSampler(corpus, feats, mean, std, cfg["window"], cfg["prev"], p_short=cfg["p_short"],
                             seed=cfg["seed"] * 1000 + rank + step)
     weights = dim_weights(cfg["mouth_weight"], net_cfg.motion_dim).to(dev)
+    aug = dict(cfg["spec_augment"])
+    aug_p = float(aug.pop("p"))
+    aug_gen = torch.Generator().manual_seed(cfg["seed"] * 1000 + rank + step)
 
     def save_state() -> None:
         if rank == 0:
@@ -144,7 +167,12 @@ def train(cfg: dict) -> Path:
     net.train()
     bar = tqdm(total=cfg["steps"], initial=step, desc=f"a2e {cfg['mode']} ({cfg['scale']})", unit="step", disable=rank != 0)
     while step < cfg["steps"]:
-        b = {k: v.to(dev, non_blocking=True) for k, v in sampler.batch(cfg["batch"]).items()}
+        b = sampler.batch(cfg["batch"])
+        if aug_p > 0:  # SpecAugment on a random part of the batch (the rest stays clean, as at inference)
+            sel = torch.rand(len(b["audio"]), generator=aug_gen) < aug_p
+            if sel.any():
+                b["audio"][sel] = encoder.augment(b["audio"][sel], aug_gen, **aug)
+        b = {k: v.to(dev, non_blocking=True) for k, v in b.items()}
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.startswith("cuda")):
             loss = diffusion.training_loss(model, b["x0"], b["audio"], b["prev"], b["prev_mask"], b["style"],
                                            p_drop=cfg["p_drop"], weights=weights, regress=cfg["mode"] == "regress")
@@ -176,7 +204,7 @@ def train(cfg: dict) -> Path:
             "steps": step, "batch": cfg["batch"], "final_loss": float(np.mean(losses[-50:])), "seed": cfg["seed"]}
     prior = A2EPrior(net.cpu(), diffusion, encoder.describe() | {"kind": cfg["encoder"]["kind"]}, mean, std, names,
                      mode=cfg["mode"], steps=cfg["sample_steps"], guidance=cfg["guidance"], info=info)
-    prior.encoder_cfg = dict(cfg["encoder"])  # the constructor options, not the description
+    prior.encoder_cfg = enc_cfg  # the constructor options (with fitted statistics), not the description
     path = prior.save(out / "a2e.pt")
     plot_losses(losses, out / "loss.png", f"A2E {cfg['mode']} ({cfg['scale']}, {step} steps)")
     (out / "log.json").write_text(json.dumps({"cfg": cfg, "info": info, "train_s": train_s,

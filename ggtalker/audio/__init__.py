@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ggtalker.audio.features import FEATURE_HZ, AudioEncoder, LogMelEncoder, align_to_frames, log_mel
+from ggtalker.audio.features import FEATURE_HZ, AudioEncoder, LogMelEncoder, align_to_frames, band_statistics, log_mel
 
-__all__ = ["AudioEncoder", "LogMelEncoder", "align_to_frames", "log_mel", "build_encoder", "FEATURE_HZ"]
+__all__ = ["AudioEncoder", "LogMelEncoder", "align_to_frames", "band_statistics", "log_mel", "build_encoder", "FEATURE_HZ"]
 
 
 def build_encoder(cfg: dict[str, Any] | None = None) -> AudioEncoder:

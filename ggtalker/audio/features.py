@@ -8,6 +8,7 @@ video frame owns two feature frames, which are concatenated (DiffPoseTalk/FaceFo
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from functools import lru_cache
 
@@ -45,6 +46,22 @@ class AudioEncoder(ABC):
         if n_frames <= 0:
             raise ValueError(f"n_frames must be positive, got {n_frames}")
         return align_to_frames(self.features_50hz(audio16k), n_frames, fps)
+
+    def augment(self, feats: torch.Tensor, generator: torch.Generator, time_masks: int = 2,
+                time_width: int = 6, **_: int) -> torch.Tensor:
+        """Training-time masking (SpecAugment, Park et al. 2019) of a batch ``(B, L, dim)`` of features.
+
+        Each window loses ``time_masks`` spans of up to ``time_width`` video frames (set to 0, the
+        normalised mean); encoders with a frequency axis also mask bands. Returns a new tensor.
+        """
+        x = feats.clone()
+        frames = torch.arange(x.shape[1])
+        for i in range(len(x)):
+            for _ in range(time_masks):
+                w = int(torch.randint(0, time_width + 1, (1,), generator=generator))
+                t0 = int(torch.randint(0, max(1, x.shape[1] - w + 1), (1,), generator=generator))
+                x[i, (frames >= t0) & (frames < t0 + w)] = 0.0
+        return x
 
     def describe(self) -> dict:
         return {"name": self.name, "dim": self.dim}
@@ -112,31 +129,100 @@ def log_mel(audio16k: np.ndarray, n_mels: int = 80, n_fft: int = 1024, win: int 
 
 
 class LogMelEncoder(AudioEncoder):
-    """Built-in encoder (no downloads): per-utterance normalised log-mel with a temporal context window.
+    """Built-in encoder (no downloads): normalised log-mel with a temporal context window.
 
-    Per-utterance normalisation (mean/std over time per mel band) removes channel and loudness changes
-    (the audio-effect families of the benchmark) without global stats; ``context`` adds the neighbouring
-    50 Hz frames (±context) so each video frame sees ``(2 * context + 1) * 2`` feature frames, about
-    ``(4 * context + 2) * 20`` ms of audio. The prior's transformer adds longer context on top.
+    Normalisation per mel band removes channel and loudness changes (the audio-effect families of the
+    benchmark). ``norm="utterance"`` standardises each band by the utterance's own mean and std;
+    ``norm="prior"`` does the same with statistics pooled with ``prior_frames`` pseudo-frames drawn from the
+    training corpus' band statistics (``prior_mean``, ``prior_var``; Kaldi's online CMVN with a global prior).
+    Why: on a 2-3 s clip the utterance's own statistics depend on which phonemes it happens to hold (a clip
+    of open vowels shifts every band's mean), and that shift moved predicted lips by centimetres on short
+    unseen-language clips; the prior keeps a long clip's own normalisation and steadies a short one's.
+    ``context`` adds the neighbouring 50 Hz frames (±context) so each video frame sees
+    ``(2 * context + 1) * 2`` feature frames, about ``(4 * context + 2) * 20`` ms of audio.
 
     Args:
         n_mels: mel bands.
         context: 50 Hz frames of context on each side (stacked into the feature).
+        norm: ``"utterance"`` or ``"prior"``.
+        prior_mean, prior_var: ``(n_mels,)`` band statistics of raw log-mel (``norm="prior"``; see
+            :func:`band_statistics`).
+        prior_frames: weight of the prior in 50 Hz frames (250 = 5 s of audio).
     """
 
-    def __init__(self, n_mels: int = 80, context: int = 2) -> None:
-        self.n_mels, self.context = n_mels, context
+    def __init__(self, n_mels: int = 80, context: int = 2, norm: str = "utterance",
+                 prior_mean: list[float] | None = None, prior_var: list[float] | None = None,
+                 prior_frames: float = 250.0) -> None:
+        if norm not in ("utterance", "prior"):
+            raise ValueError(f"norm must be 'utterance' or 'prior', got {norm!r}")
+        self.n_mels, self.context, self.norm = n_mels, context, norm
         self.name = f"logmel{n_mels}c{context}"
         self.dim = 2 * n_mels * (2 * context + 1)
+        self.prior: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.prior_frames = float(prior_frames)
+        if norm == "prior":
+            if prior_mean is None or prior_var is None:
+                raise ValueError("norm='prior' needs prior_mean and prior_var (band_statistics of the training audio)")
+            mean = torch.tensor(prior_mean, dtype=torch.float32)
+            var = torch.tensor(prior_var, dtype=torch.float32)
+            if mean.shape != (n_mels,) or var.shape != (n_mels,):
+                raise ValueError(f"prior_mean/prior_var must have {n_mels} values, got {tuple(mean.shape)}/{tuple(var.shape)}")
+            self.prior = (mean, var)
+            digest = hashlib.sha1(np.concatenate([mean.numpy(), var.numpy()]).tobytes()).hexdigest()[:8]
+            self.name += f"p{int(prior_frames)}-{digest}"  # features cached per encoder name
+
+    def normalise(self, m: torch.Tensor) -> torch.Tensor:
+        """Standardise raw log-mel ``(T, n_mels)`` per band (see the class docstring)."""
+        if self.prior is None:
+            return (m - m.mean(0)) / (m.std(0, unbiased=False) + 1e-3)
+        mean_g, var_g = self.prior
+        n0 = self.prior_frames
+        s1 = m.sum(0) + n0 * mean_g
+        s2 = (m * m).sum(0) + n0 * (var_g + mean_g * mean_g)
+        mean = s1 / (len(m) + n0)
+        var = (s2 / (len(m) + n0) - mean * mean).clamp_min(0.0)
+        return (m - mean) / (var.sqrt() + 1e-3)
 
     def features_50hz(self, audio16k: np.ndarray) -> torch.Tensor:
-        m = log_mel(audio16k, self.n_mels)
-        m = (m - m.mean(0)) / (m.std(0, unbiased=False) + 1e-3)
+        m = self.normalise(log_mel(audio16k, self.n_mels))
         if self.context:
             padded = F.pad(m.T[None], (self.context, self.context), mode="replicate")[0].T
             m = padded.unfold(0, 2 * self.context + 1, 1).reshape(len(m), -1)
         return m
 
+    def augment(self, feats: torch.Tensor, generator: torch.Generator, freq_masks: int = 2, freq_width: int = 12,
+                **time: int) -> torch.Tensor:
+        """SpecAugment: the base class' time masks plus ``freq_masks`` bands of up to ``freq_width`` mel
+        bands per window, masked in every stacked frame alike (so a band is gone from the whole window)."""
+        b, length, dim = feats.shape
+        k = 2 * self.context + 1
+        x = feats.reshape(b, length, dim // (self.n_mels * k), self.n_mels, k).clone()
+        bands = torch.arange(self.n_mels)
+        for i in range(b):
+            for _ in range(freq_masks):
+                w = int(torch.randint(0, freq_width + 1, (1,), generator=generator))
+                f0 = int(torch.randint(0, self.n_mels - w + 1, (1,), generator=generator))
+                x[i, :, :, (bands >= f0) & (bands < f0 + w)] = 0.0
+        return super().augment(x.reshape(b, length, dim), generator, **time)
+
     def describe(self) -> dict:
         return {"name": self.name, "dim": self.dim, "n_mels": self.n_mels, "context": self.context,
-                "hop": HOP, "normalisation": "per-utterance mean/std per band"}
+                "hop": HOP, "normalisation": ("per-utterance mean/std per band" if self.prior is None else
+                                              f"per band, pooled with a {self.prior_frames:g}-frame corpus prior")}
+
+
+def band_statistics(clips: list[np.ndarray], n_mels: int = 80) -> tuple[list[float], list[float]]:
+    """Per-band mean and variance ``(n_mels,)`` of raw log-mel over ``clips`` (each ``(S,)`` at 16 kHz),
+    every 50 Hz frame weighted alike: the prior of ``LogMelEncoder(norm="prior")``."""
+    if not clips:
+        raise ValueError("band_statistics needs at least one clip")
+    s1 = torch.zeros(n_mels, dtype=torch.float64)
+    s2 = torch.zeros(n_mels, dtype=torch.float64)
+    n = 0
+    for audio in clips:
+        m = log_mel(np.asarray(audio, np.float32), n_mels).double()
+        s1 += m.sum(0)
+        s2 += (m * m).sum(0)
+        n += len(m)
+    mean = s1 / n
+    return mean.tolist(), (s2 / n - mean * mean).clamp_min(0.0).tolist()

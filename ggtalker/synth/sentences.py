@@ -302,9 +302,40 @@ _BANK: dict[str, dict[str, list[str]]] = {
     ]},
 }
 
+#: Model-selection ("val") sentences, used by no training corpus and no test suite: a few per training language
+#: and the whole bank of VAL_LANGUAGES, unseen languages of their own (Greek, Lithuanian, Albanian and tonal
+#: Cantonese; none related to an OOD_LANGUAGES member), so choices about the audio prior are made without
+#: looking at the test languages.
+_VAL: dict[str, list[str]] = {
+    "en": ["The library downstairs keeps old maps of the harbour.", "Turn left after the bakery and walk to the square."],
+    "es": ["La biblioteca guarda mapas antiguos del puerto.", "Gira a la izquierda después de la panadería."],
+    "de": ["Die Bibliothek bewahrt alte Karten vom Hafen auf.", "Biege nach der Bäckerei links ab."],
+    "fr": ["La bibliothèque garde de vieilles cartes du port.", "Tournez à gauche après la boulangerie."],
+    "it": ["La biblioteca conserva vecchie mappe del porto.", "Gira a sinistra dopo il panificio."],
+    "pt": ["A biblioteca guarda mapas antigos do porto.", "Vire à esquerda depois da padaria."],
+    "nl": ["De bibliotheek bewaart oude kaarten van de haven.", "Sla na de bakkerij linksaf."],
+    "pl": ["Biblioteka przechowuje stare mapy portu.", "Skręć w lewo za piekarnią."],
+    "el": ["Καλημέρα, πώς είσαι σήμερα;", "Ο σκύλος τρέχει γρήγορα στον βρεγμένο δρόμο.",
+           "Αύριο θα επισκεφτούμε τους παππούδες μας στο χωριό.", "Πού είναι η βιβλιοθήκη του πανεπιστημίου;",
+           "Μου αρέσει να πίνω καφέ με φίλους το απόγευμα."],
+    "lt": ["Labas rytas, kaip tau sekasi šiandien?", "Šuo greitai bėga šlapia gatve.",
+           "Rytoj aplankysime senelius kaime.", "Kur yra universiteto biblioteka?",
+           "Man patinka gerti kavą su draugais po pietų."],
+    "sq": ["Mirëmëngjes, si je sot?", "Qeni vrapon shpejt në rrugën e lagur.",
+           "Nesër do të vizitojmë gjyshërit në fshat.", "Ku është biblioteka e universitetit?",
+           "Më pëlqen të pi kafe me miqtë pasdite."],
+    # (Cantonese rather than Mandarin: this espeak-ng reads Mandarin characters' tone digits as English numbers.)
+    "yue": ["早晨，你今日點呀？", "隻狗喺濕嘅街度跑得好快。", "聽日我哋去鄉下探爺爺嫲嫲。", "大學嘅圖書館喺邊度？",
+            "我鍾意下晝同朋友飲咖啡。"],
+}
+for _lang, _texts in _VAL.items():
+    _BANK.setdefault(_lang, {})["val"] = _texts
+
 TRAIN_LANGUAGES: tuple[str, ...] = ("en", "es", "de", "fr", "it", "pt", "nl", "pl")
 OOD_LANGUAGES: tuple[str, ...] = ("fi", "hu", "tr", "sw", "vi", "id")
-SPLITS = ("train", "test")
+#: Unseen languages of the validation split (see ``_VAL``).
+VAL_LANGUAGES: tuple[str, ...] = ("el", "lt", "sq", "yue")
+SPLITS = ("train", "val", "test")
 #: Languages only the audio prior's corpus speaks (train sentences only; see :data:`PRIOR_LANGUAGES`).
 PRIOR_ONLY_LANGUAGES: tuple[str, ...] = ("cs", "sv", "ro", "da", "hr", "ca")
 #: What the A2E prior trains on: the training languages and those above. The paper's prior learns from
@@ -339,7 +370,7 @@ OOD_VOICES: tuple[VoiceSpec, ...] = (
 
 
 def sentences(language: str, split: str) -> list[str]:
-    """The fixed ``split`` (``"train"`` or ``"test"``) sentences of ``language``.
+    """The fixed ``split`` (``"train"``, ``"val"`` or ``"test"``) sentences of ``language``.
 
     OOD languages have no train split (an empty list); an unknown language raises ``KeyError``
     naming those that exist.
