@@ -56,3 +56,22 @@ def test_speed_perturbation_moves_pitch_and_tempo_together():
     jobs = {s: corpus_jobs(s) for s in ("smoke", "full")}
     assert all("speed" not in j for j in jobs["smoke"])  # the smoke corpus is as spoken
     assert len(jobs["full"]) == len(SCALES["full"]["speeds"]) * sum("speed" not in j for j in jobs["full"])
+
+
+def test_validation_split_is_disjoint_from_training_and_test():
+    from ggtalker.a2e.suite import VAL_FAMILIES, val_performances
+    from ggtalker.synth.sentences import VAL_LANGUAGES
+
+    assert not set(VAL_LANGUAGES) & (set(PRIOR_LANGUAGES) | set(OOD_LANGUAGES))
+    train = {s for lang in PRIOR_LANGUAGES for s in sentences(lang, "train")}
+    tests = target_sentence_set()
+    langs = set()
+    for fam in VAL_FAMILIES:
+        plan = val_performances(fam)
+        assert plan, fam
+        for text, lang, _ in plan:
+            assert text not in train and text not in tests and text in sentences(lang, "val")
+            langs.add(lang)
+        corpus_texts = [j["text"] for j in corpus_jobs("full")]
+        assert not any(text in t for text, _, _ in plan for t in corpus_texts)
+    assert set(VAL_LANGUAGES) <= langs

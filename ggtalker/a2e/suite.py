@@ -95,10 +95,14 @@ def audio_prior_cases(scale: str = "smoke", seed: int = 0, families: list[str] |
                   lambda fam, i: family_performance(fam, i, seed))
 
 
-#: The validation split's families: held-out "val" sentences of the training languages, and the
-#: VAL_LANGUAGES (unseen, like the test's unseen_language family, but other languages); each sentence
-#: spoken by ``VAL_VOICES_PER_SENTENCE`` training voices.
-VAL_FAMILIES = {"val_in_dist": "TRAIN_LANGUAGES", "val_language": "VAL_LANGUAGES"}
+#: The validation split's families: ``family -> (language list, audio effect or None)``. Held-out "val"
+#: sentences of the training languages, the VAL_LANGUAGES (unseen, like the test's unseen_language family,
+#: but other languages), and the in-distribution val sentences under pink noise at 5 dB SNR (an effect level
+#: that no test family uses), so that model selection sees noise robustness too. Each sentence is spoken by
+#: ``VAL_VOICES_PER_SENTENCE`` training voices.
+VAL_FAMILIES: dict[str, tuple[str, str | None]] = {"val_in_dist": ("TRAIN_LANGUAGES", None),
+                                                  "val_language": ("VAL_LANGUAGES", None),
+                                                  "val_noise_5db": ("TRAIN_LANGUAGES", "noise_5db")}
 VAL_VOICES_PER_SENTENCE = 2
 
 
@@ -107,7 +111,7 @@ def val_performances(family: str, seed: int = 0) -> list[tuple[str, str, int]]:
     from ggtalker.synth import sentences as bank
 
     out = []
-    for lang in getattr(bank, VAL_FAMILIES[family]):
+    for lang in getattr(bank, VAL_FAMILIES[family][0]):
         for j, text in enumerate(bank.sentences(lang, "val")):
             for k in range(VAL_VOICES_PER_SENTENCE):
                 out.append((text, lang, (len(out) * 5 + seed + k) % len(bank.TRAIN_VOICES)))
@@ -116,6 +120,7 @@ def val_performances(family: str, seed: int = 0) -> list[tuple[str, str, int]]:
 
 def audio_prior_val_cases(scale: str = "smoke", seed: int = 0) -> list[Case]:
     """The ``audio_prior_val`` suite: model selection for the audio prior (one size; ``scale`` is ignored)."""
+    from ggtalker.synth.audio_fx import ood_performance
     from ggtalker.synth.performance import perform
     from ggtalker.synth.sentences import TRAIN_VOICES, with_language
 
@@ -123,7 +128,10 @@ def audio_prior_val_cases(scale: str = "smoke", seed: int = 0) -> list[Case]:
 
     def build(fam: str, i: int):
         text, lang, v = plan[fam][i]
-        return perform(text, with_language(TRAIN_VOICES[v], lang), seed=seed * 100_003 + 50_000 + i)
+        perf = perform(text, with_language(TRAIN_VOICES[v], lang), seed=seed * 100_003 + 50_000 + i)
+        effect = VAL_FAMILIES[fam][1]
+        return perf if effect is None else ood_performance(perf, effect, seed=seed * 1000 + 50_000 + i)
 
-    recipe = {"v": 1, "world": WORLD_VERSION, "plan": plan, "seed": seed}
+    # v2 added val_noise_5db; the two clean families are built as in v1.
+    recipe = {"v": 2, "world": WORLD_VERSION, "plan": plan, "families": VAL_FAMILIES, "seed": seed}
     return _cases(_root("audio_prior_val", recipe), {f: len(p) for f, p in plan.items()}, build)
