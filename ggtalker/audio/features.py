@@ -138,6 +138,9 @@ class LogMelEncoder(AudioEncoder):
     Why: on a 2-3 s clip the utterance's own statistics depend on which phonemes it happens to hold (a clip
     of open vowels shifts every band's mean), and that shift moved predicted lips by centimetres on short
     unseen-language clips; the prior keeps a long clip's own normalisation and steadies a short one's.
+    The prior's weight is a trade-off: a heavy prior (250 frames, 5 s) cannot follow the band offsets that
+    additive noise brings (validation LVE under 5 dB pink noise 11.3 mm against 7.7 with 50 frames; clean
+    speech was no better with 250), so the default is 50 frames (1 s).
     ``context`` adds the neighbouring 50 Hz frames (±context) so each video frame sees
     ``(2 * context + 1) * 2`` feature frames, about ``(4 * context + 2) * 20`` ms of audio.
 
@@ -147,12 +150,12 @@ class LogMelEncoder(AudioEncoder):
         norm: ``"utterance"`` or ``"prior"``.
         prior_mean, prior_var: ``(n_mels,)`` band statistics of raw log-mel (``norm="prior"``; see
             :func:`band_statistics`).
-        prior_frames: weight of the prior in 50 Hz frames (250 = 5 s of audio).
+        prior_frames: weight of the prior in 50 Hz frames (50 = 1 s of audio).
     """
 
     def __init__(self, n_mels: int = 80, context: int = 2, norm: str = "utterance",
                  prior_mean: list[float] | None = None, prior_var: list[float] | None = None,
-                 prior_frames: float = 250.0) -> None:
+                 prior_frames: float = 50.0) -> None:
         if norm not in ("utterance", "prior"):
             raise ValueError(f"norm must be 'utterance' or 'prior', got {norm!r}")
         self.n_mels, self.context, self.norm = n_mels, context, norm
