@@ -5,8 +5,10 @@
 set -euo pipefail
 exec 9>/tmp/ggtalker_warm.lock
 flock 9
-[ -f /tmp/ggtalker_warm.done ] && exit 0
+# The flag lives beside gsplat's build: a call that re-sends the working tree drops both (the cases in /tmp stay).
+DONE=${TORCH_EXTENSIONS_DIR:-/tmp}/.ggtalker_warm.done
+[ -f "$DONE" ] && exit 0
 python scripts/gpu/env_check.py &  # gsplat's build (GPU, one core) beside the rendering (CPU workers)
 NID=${WARM_NID:-${NID:-2}} GGTALKER_WORKERS=${GGTALKER_WORKERS:-14} python scripts/gpu/prepare_cases.py
 wait $!
-touch /tmp/ggtalker_warm.done
+mkdir -p "$(dirname "$DONE")"; touch "$DONE"
