@@ -19,13 +19,16 @@ class A2EMethod(Method):
         zoo: zoo entry name (used when ``checkpoint`` is None).
         checkpoint: path of a checkpoint written by ``ggtalker.a2e.train``.
         style: training-voice style (None: the null style; the suite's voices are unknown to the method).
+        steps, guidance: DDIM steps and classifier-free guidance scale (None: the checkpoint's own).
     """
 
     name = "a2e"
 
-    def __init__(self, zoo: str = "a2e_synthtalk", checkpoint: str | None = None, style: Any = None, **kw) -> None:
+    def __init__(self, zoo: str = "a2e_synthtalk", checkpoint: str | None = None, style: Any = None,
+                 steps: int | None = None, guidance: float | None = None, **kw) -> None:
         super().__init__(**kw)
         self.zoo, self.checkpoint, self.style = zoo, checkpoint, style
+        self.sampler = {k: v for k, v in (("steps", steps), ("guidance", guidance)) if v is not None}
         self._prior = None
 
     @property
@@ -35,6 +38,8 @@ class A2EMethod(Method):
 
             self._prior = (A2EPrior.load(self.checkpoint, self.device) if self.checkpoint
                            else A2EPrior.from_zoo(self.zoo, self.device))
+            for key, value in self.sampler.items():
+                setattr(self._prior, key, type(getattr(self._prior, key))(value))
         return self._prior
 
     def prepare(self, identity: str, train: list[Clip]) -> None:

@@ -228,5 +228,6 @@ class A2EPrior:
         return out
 
     def describe(self) -> dict[str, Any]:
-        return {"mode": self.mode, "steps": self.steps, "guidance": self.guidance, "encoder": self.encoder_cfg,
+        # "sample_steps", not "steps": the checkpoint info below has "steps" (training steps), which would shadow it.
+        return {"mode": self.mode, "sample_steps": self.steps, "guidance": self.guidance, "encoder": self.encoder_cfg,
                 "config": self.net.cfg.to_dict(), "styles": len(self.style_names), **self.info}
