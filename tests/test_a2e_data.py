@@ -65,6 +65,7 @@ def test_validation_split_is_disjoint_from_training_and_test():
     assert not set(VAL_LANGUAGES) & (set(PRIOR_LANGUAGES) | set(OOD_LANGUAGES))
     train = {s for lang in PRIOR_LANGUAGES for s in sentences(lang, "train")}
     tests = target_sentence_set()
+    corpus_texts = [j["text"] for j in corpus_jobs("full")]
     langs = set()
     for fam in VAL_FAMILIES:
         plan = val_performances(fam)
@@ -72,6 +73,5 @@ def test_validation_split_is_disjoint_from_training_and_test():
         for text, lang, _ in plan:
             assert text not in train and text not in tests and text in sentences(lang, "val")
             langs.add(lang)
-        corpus_texts = [j["text"] for j in corpus_jobs("full")]
         assert not any(text in t for text, _, _ in plan for t in corpus_texts)
     assert set(VAL_LANGUAGES) <= langs
