@@ -394,7 +394,8 @@ class HeadModel:
         crown = 0.006 * _smoothstep(0.2, 1.2, P) * (style not in ("buzz", "bald"))
         # Coverage: hairline from the forehead round the temples to the nape.
         at = np.abs(T)
-        y_front = idn.eye_height + 0.068 - 0.024 * idn.fringe
+        # The facial thirds: hairline to brow about as long as brow to nose base (~6-7 cm); a fringe lowers it.
+        y_front = idn.eye_height + 0.088 - 0.03 * idn.fringe
         phi_front = np.arcsin(np.clip(y_front / idn.head_top, -1, 1))
         phi_side = phi_e + np.radians(4)
         phi_nape = np.radians(-32)
@@ -403,14 +404,18 @@ class HeadModel:
         # Vertices below the hairline slide up onto it, so the hair's edge follows the hairline curve
         # rather than the grid's staircase; thickness tapers to the skin there.
         long_ = style in ("long", "bob")
+        # Long hair falls from the temples, behind the outer eye corner, and leaves the cheeks open.
+        side = np.radians(78)
         if long_:
-            hl = np.where(at > np.radians(62), np.minimum(hl, phi_e - np.radians(8)), hl)
+            hl = np.where(at > side, np.minimum(hl, phi_e - np.radians(8)), hl)
         P_eff = P if style == "bald" else np.maximum(P, hl)
         base = self._base(T, P_eff)
         rad = base - ctr
         rn = rad / np.linalg.norm(rad, axis=-1, keepdims=True)
         taper = _smoothstep(0.0, np.radians(7), P_eff - hl) * 0.8 + 0.2
-        pts = base + rn * ((thick + bump + crown) * taper)[..., None]
+        # over the ears long hair stands off the skull, so the ears stay under it
+        puff = 0.014 * long_ * _smoothstep(np.radians(75), np.radians(95), at) * _smoothstep(phi_e + np.radians(30), phi_e, P_eff)
+        pts = base + rn * ((thick + bump + crown + puff) * taper)[..., None]
         cover = P >= hl - np.radians(180.0 / _HAIR_NR)
         if style == "bald":
             cover &= (at > np.radians(85)) & (P < np.radians(25))
@@ -428,7 +433,7 @@ class HeadModel:
             cur[..., 0] *= 1 + 0.18 * flare[..., 0]
             cur[..., 2] = ctr[2] + (cur[..., 2] - ctr[2]) * (1 + 0.1 * flare[..., 0])
             cur[..., 1] = ys[:, None]
-            cur_cover = np.broadcast_to(at[0] > np.radians(62), (_HAIR_CURTAIN, _HAIR_NC)).reshape(-1)
+            cur_cover = np.broadcast_to(at[0] > side, (_HAIR_CURTAIN, _HAIR_NC)).reshape(-1)
             # stitch the ring row k0 to the curtain rows below it
             rows = np.concatenate([[k0], _HAIR_NR + np.arange(_HAIR_CURTAIN)])
             sub = _grid_faces(len(rows), _HAIR_NC, wrap=True)
@@ -495,8 +500,9 @@ class HeadModel:
 
     def _neck(self):
         idn = self.identity
-        a = np.linspace(0, 2 * np.pi, 40, endpoint=False)
-        ys = np.linspace(-0.03, -0.2, 18)
+        # ~3 mm rows: fine enough to carry the jaw's baked shadow (synth/occlusion.py)
+        a = np.linspace(0, 2 * np.pi, 96, endpoint=False)
+        ys = np.linspace(-0.03, -0.2, 57)
         Y, A = np.meshgrid(ys, a, indexing="ij")
         r = idn.neck_radius * (1 + 0.12 * _smoothstep(-0.15, -0.2, Y))
         zc = -0.022 + 0.012 * _smoothstep(-0.05, -0.18, Y)

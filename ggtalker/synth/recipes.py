@@ -19,7 +19,9 @@ from ggtalker.synth import cameras as cams
 
 #: Bump when rendering, the head or the performances change, so cached clips from an older world are not
 #: reused. 3: behaviour noise normalised as a stationary process (short clips had inflated smile/pose offsets).
-WORLD_VERSION = 3
+#: 4: baked ambient occlusion and soft key-light shadows (synth/occlusion.py), hairline at the facial thirds,
+#: long hair falling behind the temples, a finer neck (the skin mesh, its rig and the performances are unchanged).
+WORLD_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,17 @@ import numpy as np
 import torch
 
 from ggtalker.core.clip import Cameras
-from ggtalker.synth.head import MAT_BACKGROUND, HeadModel, _sphere, smooth_field
+from ggtalker.synth.head import MAT_BACKGROUND, MAT_MOUTH, MAT_TEETH, HeadModel, _sphere, smooth_field
 from ggtalker.synth.identity import Identity
 
 _VS = """
 #version 330
 uniform mat4 u_mvp;
-in vec3 in_pos; in vec3 in_nrm; in vec3 in_alb; in vec3 in_tex; in float in_mat; in float in_lab; in float in_aux;
-out vec3 v_pos; out vec3 v_nrm; out vec3 v_alb; out vec3 v_tex; flat out int v_mat; flat out float v_lab; out float v_aux;
+in vec3 in_pos; in vec3 in_nrm; in vec3 in_alb; in vec3 in_tex; in float in_mat; in float in_lab; in float in_aux; in vec2 in_vis;
+out vec3 v_pos; out vec3 v_nrm; out vec3 v_alb; out vec3 v_tex; flat out int v_mat; flat out float v_lab; out float v_aux; out vec2 v_vis;
 void main() {
     v_pos = in_pos; v_nrm = in_nrm; v_alb = in_alb; v_tex = in_tex; v_mat = int(in_mat + 0.5); v_lab = in_lab; v_aux = in_aux;
+    v_vis = in_vis;
     gl_Position = u_mvp * vec4(in_pos, 1.0);
 }
 """
@@ -29,6 +30,7 @@ void main() {
 _FS_COLOR = """
 #version 330
 in vec3 v_pos; in vec3 v_nrm; in vec3 v_alb; in vec3 v_tex; flat in int v_mat; flat in float v_lab; in float v_aux;
+in vec2 v_vis;  // baked ambient occlusion (x) and soft key-light visibility (y), see synth/occlusion.py
 uniform vec3 u_cam; uniform vec3 u_key; uniform vec3 u_fill; uniform vec3 u_rim;
 uniform float u_pores; uniform float u_seed;
 uniform vec3 u_iris;
@@ -94,8 +96,10 @@ void main() {
     float d1 = max((dot(N, L1) + wrap) / (1.0 + wrap), 0.0);
     float d2 = max((dot(N, L2) + wrap) / (1.0 + wrap), 0.0);
     float d3 = max(dot(N, L3), 0.0);
+    float ao = v_vis.x, kv = v_vis.y;
+    d1 *= kv; d2 *= mix(1.0, ao, 0.7); d3 *= ao; amb *= ao;
     vec3 H = normalize(L1 + V);
-    float sp = spec_k * pow(max(dot(N, H), 0.0), shin);
+    float sp = spec_k * pow(max(dot(N, H), 0.0), shin) * kv;
     vec3 sky = mix(vec3(0.55, 0.5, 0.45), vec3(0.8, 0.85, 0.95), 0.5 + 0.5 * N.y);
     vec3 col = alb * (vec3(1.0, 0.96, 0.9) * 1.05 * d1 + vec3(0.65, 0.72, 0.85) * 0.35 * d2 + 0.25 * d3 + amb * sky)
                + sp * vec3(1.0, 0.97, 0.92);
@@ -165,6 +169,27 @@ def backdrop_colours(identity: Identity, dirs: np.ndarray) -> np.ndarray:
     return np.asarray(identity.background2) * (1 - t) + np.asarray(identity.background) * t
 
 
+def key_light(identity: Identity) -> np.ndarray:
+    """Unit direction ``(3,)`` towards an identity's key light (world frame, +z towards the frontal camera)."""
+    az, el = np.radians(identity.light_azimuth), np.radians(identity.light_elevation)
+    return np.array([np.cos(el) * np.sin(az), np.sin(el), np.cos(el) * np.cos(az)])
+
+
+def head_visibility(model: HeadModel) -> np.ndarray:
+    """The head's baked ``(V, 2)`` ambient occlusion and key-light visibility (cached on the model).
+
+    Mouth interior and teeth keep 1: their rest pose is closed, so a bake would leave an open mouth black;
+    their materials carry their own low ambient instead.
+    """
+    if getattr(model, "_visibility", None) is None:
+        from ggtalker.synth.occlusion import bake_visibility
+
+        vis = bake_visibility(model, key_light(model.identity))
+        vis[np.isin(model.material, (MAT_TEETH, MAT_MOUTH))] = 1.0
+        model._visibility = vis
+    return model._visibility
+
+
 def default_samples() -> int:
     """MSAA samples for this GL device: 4 on a GPU; 0 (2x2 supersampling instead) on Mesa's llvmpipe CPU renderer."""
     return 0 if "llvmpipe" in gl_context().info["GL_RENDERER"].lower() else 4
@@ -196,16 +221,16 @@ class Renderer:
         self.faces = np.concatenate([model.faces, bg_f + self._n_head]).astype(np.int32)
         static = np.concatenate([
             np.concatenate([model.albedo, model.tex, model.material[:, None], model.label[:, None].astype(np.float32),
-                            model.aux[:, None]], 1),
+                            model.aux[:, None], head_visibility(model)], 1),
             np.concatenate([backdrop_colours(idn, bg_d), bg_d, np.full((nb, 1), MAT_BACKGROUND), np.zeros((nb, 1)),
-                            np.zeros((nb, 1))], 1),
+                            np.zeros((nb, 1)), np.ones((nb, 2))], 1),
         ]).astype(np.float32)
         self._bg_pos = bg_p.astype(np.float32)
         self._bg_nrm = (-bg_d).astype(np.float32)
         self.vbo_static = ctx.buffer(static.tobytes())
         self.vbo_dyn = ctx.buffer(reserve=(self._n_head + nb) * 6 * 4)
         self.ibo = ctx.buffer(self.faces.tobytes())
-        fmt = [(self.vbo_dyn, "3f 3f", "in_pos", "in_nrm"), (self.vbo_static, "3f 3f 1f 1f 1f", "in_alb", "in_tex", "in_mat", "in_lab", "in_aux")]
+        fmt = [(self.vbo_dyn, "3f 3f", "in_pos", "in_nrm"), (self.vbo_static, "3f 3f 1f 1f 1f 2f", "in_alb", "in_tex", "in_mat", "in_lab", "in_aux", "in_vis")]
         self.vao = ctx.vertex_array(self.prog, fmt, index_buffer=self.ibo, skip_errors=True)
         size = (self.width * self.ss, self.height * self.ss)
 
@@ -220,8 +245,8 @@ class Renderer:
             self.fbo_ms = ctx.framebuffer(attachments(0), ctx.depth_renderbuffer(size))
         self.fbo_res = ctx.framebuffer(attachments(0))
         # Lights in the world frame (fixed per identity), so shading is consistent across views.
-        az, el = np.radians(idn.light_azimuth), np.radians(idn.light_elevation)
-        key = np.array([np.cos(el) * np.sin(az), np.sin(el), np.cos(el) * np.cos(az)])
+        key = key_light(idn)
+        az = np.radians(idn.light_azimuth)
         fill = np.array([-0.7 * np.sign(az + 1e-6), 0.1, 0.7])
         rim = np.array([0.3 * np.sign(az + 1e-6), 0.5, -0.8])
         for name, val in (("u_key", key), ("u_fill", fill), ("u_rim", rim), ("u_iris", idn.iris)):
