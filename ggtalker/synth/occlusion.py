@@ -11,6 +11,7 @@ approximation: the deformations that speech makes are small next to the occluder
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import maximum_filter
 
 from ggtalker.synth.head import HeadModel
 
@@ -85,8 +86,7 @@ class VisibilityBaker:
         self.vao.render()
         depth = np.frombuffer(self.fbo.read(components=1, attachment=-1, dtype="f4"), np.float32).reshape(self.res, self.res)
         # Neighbourhood max: a vertex on a slope must not be hidden by its own surface one pixel away.
-        pad = np.pad(depth, 1, mode="edge")
-        depth = np.max([pad[i:i + self.res, j:j + self.res] for i in range(3) for j in range(3)], 0)
+        depth = maximum_filter(depth, size=3, mode="nearest")
         px = np.clip(((q[:, 0] + 1) / 2 * self.res).astype(int), 0, self.res - 1)
         py = np.clip(((q[:, 1] + 1) / 2 * self.res).astype(int), 0, self.res - 1)
         z = (1 - q[:, 2]) / 2  # the vertex's own window depth (ndc z = -q_z, mapped from [-1, 1] to [0, 1])
