@@ -46,9 +46,12 @@ COMMON = {"scale": "smoke", "mode": "diffusion", "out": "outputs/a2e", "device":
           # 4.15 vs 3.89, unseen languages 5.30 vs 4.92 mm) for a little under noise (7.22 vs 7.74) and took
           # 473 s instead of 353 (docs/audio-prior.md). spec_augment.p=0.5 turns it on.
           "spec_augment": {"p": 0.0, "freq_masks": 2, "freq_width": 12, "time_masks": 2, "time_width": 6},
-          "window": 100, "prev": 10, "p_drop": 0.1, "diffusion_steps": 500,
+          "window": 100, "prev": 10, "ff_mult": 2, "dropout": 0.1, "p_drop": 0.1, "diffusion_steps": 500,
           "sample_steps": 8, "guidance": 1.5, "mouth_weight": 2.0, "p_short": 0.0, "ckpt_every": 500, "threads": 2, "zoo": None,
-          "zoo_root": None, "max_minutes": None}
+          "zoo_root": None, "max_minutes": None,
+          # fit_minutes: time-boxed runs (candidates on a lent GPU) measure their speed over the first 50 steps and
+          # shorten `steps` so that the one-cycle schedule still anneals within this many minutes.
+          "fit_minutes": None}
 
 
 def config(argv: list[str]) -> dict:
@@ -88,6 +91,19 @@ def fit_encoder_cfg(encoder: dict, corpus) -> dict:
         enc["prior_mean"], enc["prior_var"] = band_statistics([corpus.item_audio(k) for k in sorted(pick)],
                                                               enc.get("n_mels", 80))
     return enc
+
+
+FIT_PROBE_STEPS = 50
+
+
+def refit_schedule(opt: torch.optim.Optimizer, lr: float, total: int, done: int):
+    """A one-cycle schedule over ``total`` steps, advanced past the ``done`` steps already taken."""
+    for g in opt.param_groups:  # OneCycleLR re-reads these when it is built again
+        g.pop("initial_lr", None), g.pop("max_lr", None), g.pop("min_lr", None)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.05)
+    for _ in range(done):
+        sched.step()
+    return sched
 
 
 def plot_losses(losses: list[float], path: Path, title: str) -> None:
@@ -137,7 +153,8 @@ def train(cfg: dict) -> Path:
     std = np.maximum(corpus.params.std(0), 1e-3)  # pose translations barely move; avoid blowing them up
     names = style_names()
     net_cfg = A2EConfig(audio_dim=encoder.dim, n_styles=len(names), d_model=cfg["d_model"], n_heads=cfg["n_heads"],
-                        n_layers=cfg["n_layers"], audio_layers=cfg["audio_layers"], window=cfg["window"], prev=cfg["prev"])
+                        n_layers=cfg["n_layers"], audio_layers=cfg["audio_layers"], ff_mult=cfg["ff_mult"],
+                        dropout=cfg["dropout"], window=cfg["window"], prev=cfg["prev"])
     net = A2ENet(net_cfg).to(dev)
     diffusion = Diffusion(cfg["diffusion_steps"])
     opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=0.01)
@@ -152,6 +169,8 @@ def train(cfg: dict) -> Path:
         opt.load_state_dict(st["opt"])
         sched.load_state_dict(st["sched"])
         step, losses = st["step"], st["losses"]
+        if st["cfg"].get("fit_minutes"):  # the schedule was fitted to the first run's speed: keep its length
+            cfg["steps"] = st["cfg"]["steps"]
         print(f"resuming {state_path} at step {step}", file=sys.stderr)
     # The regressor never uses the null-audio token, which DDP must be told about.
     model = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=cfg["mode"] == "regress") if ddp else net
@@ -169,7 +188,7 @@ def train(cfg: dict) -> Path:
                         "losses": losses, "cfg": cfg, "net_cfg": net_cfg.to_dict()}, tmp)
             tmp.replace(state_path)
 
-    t0 = time.perf_counter()
+    t0, step0 = time.perf_counter(), step
     net.train()
     bar = tqdm(total=cfg["steps"], initial=step, desc=f"a2e {cfg['mode']} ({cfg['scale']})", unit="step", disable=rank != 0)
     while step < cfg["steps"]:
@@ -188,6 +207,14 @@ def train(cfg: dict) -> Path:
         opt.step()
         sched.step()
         step += 1
+        if cfg.get("fit_minutes") and step == step0 + FIT_PROBE_STEPS:
+            rate = FIT_PROBE_STEPS / (time.perf_counter() - t0)
+            fitted = min(cfg["steps"], max(step + FIT_PROBE_STEPS, step0 + int(rate * 60 * cfg["fit_minutes"])))
+            if fitted < cfg["steps"]:
+                print(f"fit_minutes={cfg['fit_minutes']}: {fitted} steps instead of {cfg['steps']}", file=sys.stderr)
+                cfg["steps"] = fitted
+                sched = refit_schedule(opt, cfg["lr"], fitted, step)
+                bar.total = fitted
         losses.append(loss.detach().item())
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
@@ -232,7 +259,7 @@ def train(cfg: dict) -> Path:
 
 def _overrides(cfg: dict) -> dict:
     base = {**COMMON, **DEFAULTS[cfg["scale"]]}
-    keep = {k: v for k, v in cfg.items() if k in ("scale", "mode") or (k in base and base[k] != v and k not in ("out", "zoo", "zoo_root", "device", "workers", "threads", "max_minutes"))}
+    keep = {k: v for k, v in cfg.items() if k in ("scale", "mode") or (k in base and base[k] != v and k not in ("out", "zoo", "zoo_root", "device", "workers", "threads", "max_minutes", "fit_minutes"))}
     return keep
 
 
