@@ -32,5 +32,9 @@ for k in "${!pids[@]}"; do
   rc=0; wait "${pids[$k]}" || rc=$?
   echo "== ${names[$k]} rc=$rc"; tail -c 300 "$WORK/${names[$k]}.log"; echo
   (cd "$WORK" && tar czf "$OUT/${names[$k]}.tgz" "${names[$k]}.log" $(cd "$WORK" && ls "${names[$k]}"/{a2e.pt,log.json,loss.png} 2>/dev/null))
+  # The device tool returns files of at most 16 MB: larger archives come back in parts (cat them to join).
+  if [ "$(stat -c %s "$OUT/${names[$k]}.tgz")" -gt 15000000 ]; then
+    split -b 15000000 -d "$OUT/${names[$k]}.tgz" "$OUT/${names[$k]}.tgz.part" && rm "$OUT/${names[$k]}.tgz"
+  fi
 done
 echo "total $(( $(date +%s) - T0 )) s"
