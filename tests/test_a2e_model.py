@@ -93,3 +93,21 @@ def test_blink_schedule_rate():
     slow, fast = count(blink_schedule(n, fps, 6, seed=0)), count(blink_schedule(n, fps, 30, seed=0))
     assert 4 <= slow <= 24 and 40 <= fast <= 90 and blink_schedule(n, fps, 0).max() == 0
     assert param_slice("blink") == slice(11, 13)
+
+
+def test_refitted_one_cycle_schedule_anneals_at_its_new_end():
+    """fit_minutes shortens a run after its speed probe: the schedule must still warm up and anneal in full."""
+    from ggtalker.a2e.train import refit_schedule
+
+    opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=1000, pct_start=0.05)
+    for _ in range(100):
+        opt.step(), sched.step()
+    sched = refit_schedule(opt, 1e-3, total=300, done=100)
+    lrs = []
+    for _ in range(199):  # steps 101..299: the last step OneCycleLR allows is total - 1
+        opt.step(), sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    assert max(lrs) <= 1e-3 * (1 + 1e-6)
+    assert lrs[-1] < 1e-3 * 1e-3  # annealed to the floor at the new end, not left mid-cycle
+    assert all(b <= a + 1e-12 for a, b in zip(lrs, lrs[1:]))  # past the warm-up (15 steps of 300): only decays

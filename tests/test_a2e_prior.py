@@ -90,3 +90,24 @@ def test_method_sampler_settings_override_the_checkpoint(prior, speech):
     a = tuned.prior.predict(audio[:32000], 25.0, seed=0)["jaw"]
     b = default.prior.predict(audio[:32000], 25.0, seed=0)["jaw"]
     assert a.shape == b.shape and not np.allclose(a, b)  # the sampler really ran with the other settings
+
+
+def test_lip_samples_average_the_lips_and_keep_one_samples_pose(prior, speech):
+    from ggtalker.a2e.prior import param_slice, speech_columns
+
+    audio, _ = speech
+    audio = audio[: 16000 * 3]
+    saved = prior.lip_samples
+    try:
+        prior.lip_samples = 1
+        # no blink schedule: it is seeded, and the extra samples share the first one's imposed values
+        singles = [prior.predict(audio, 25.0, blink_rate=None, seed=s) for s in (5, 6)]
+        prior.lip_samples = 2
+        mean2 = prior.predict(audio, 25.0, blink_rate=None, seed=5)
+    finally:
+        prior.lip_samples = saved
+    # pose and affect are the first sample's (seed 5); jaw is the mean of seeds 5 and 6
+    np.testing.assert_allclose(mean2["pose"], singles[0]["pose"], atol=1e-5)
+    np.testing.assert_allclose(mean2["jaw"], 0.5 * (singles[0]["jaw"] + singles[1]["jaw"]), atol=1e-4)
+    cols = speech_columns(prior.net.cfg.motion_dim).tolist()
+    assert param_slice("jaw").start in cols and not set(cols) & set(range(*param_slice("pose").indices(99)))

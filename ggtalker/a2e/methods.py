@@ -19,16 +19,19 @@ class A2EMethod(Method):
         zoo: zoo entry name (used when ``checkpoint`` is None).
         checkpoint: path of a checkpoint written by ``ggtalker.a2e.train``.
         style: training-voice style (None: the null style; the suite's voices are unknown to the method).
-        steps, guidance: DDIM steps and classifier-free guidance scale (None: the checkpoint's own).
+        steps, guidance, lip_samples: DDIM steps, classifier-free guidance scale and the number of samples
+            whose lips are averaged (None: the checkpoint's own).
     """
 
     name = "a2e"
 
     def __init__(self, zoo: str = "a2e_synthtalk", checkpoint: str | None = None, style: Any = None,
-                 steps: int | None = None, guidance: float | None = None, **kw) -> None:
+                 steps: int | None = None, guidance: float | None = None, lip_samples: int | None = None,
+                 **kw) -> None:
         super().__init__(**kw)
         self.zoo, self.checkpoint, self.style = zoo, checkpoint, style
-        self.sampler = {k: v for k, v in (("steps", steps), ("guidance", guidance)) if v is not None}
+        self.sampler = {k: v for k, v in (("steps", steps), ("guidance", guidance), ("lip_samples", lip_samples))
+                        if v is not None}
         self._prior = None
 
     @property

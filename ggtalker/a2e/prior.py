@@ -23,6 +23,19 @@ from ggtalker.synth.params import PARAM_DIMS, PARAM_ORDER, unpack
 CKPT_FORMAT = "ggtalker-a2e/1"
 
 
+def speech_columns(motion_dim: int) -> torch.Tensor:
+    """Indices of the speech channels in a packed vector: ``jaw`` and the expression columns the viseme
+    model drives (:data:`ggtalker.synth.visemes.SPEECH_KEYS`)."""
+    from ggtalker.synth.params import EXPR_NAMES
+    from ggtalker.synth.visemes import SPEECH_KEYS
+
+    e, j = param_slice("expr"), param_slice("jaw")
+    cols = [e.start + i for i, n in enumerate(EXPR_NAMES) if n in SPEECH_KEYS] + list(range(j.start, j.stop))
+    if max(cols) >= motion_dim:
+        raise ValueError(f"speech columns reach {max(cols)}, beyond the {motion_dim}-d motion vector")
+    return torch.tensor(sorted(cols))
+
+
 def param_slice(key: str) -> slice:
     """Columns of ``key`` inside a packed vector."""
     i = 0
@@ -70,18 +83,20 @@ class A2EPrior:
         net: the network. diffusion: its schedule. encoder_cfg: the audio encoder it was trained on.
         mean, std: ``(M,)`` normalisation of packed parameters. style_names: voice per style index 1..K.
         mode: ``diffusion`` or ``regress``. steps, guidance: DDIM steps and guidance scale.
+        lip_samples: diffusion samples whose speech channels (jaw and the lip/tongue expression) are averaged;
+            pose, blinks and affect come from the first (seed ``seed``), so they still vary with the seed.
     """
 
     def __init__(self, net: A2ENet, diffusion: Diffusion, encoder_cfg: dict, mean: np.ndarray, std: np.ndarray,
                  style_names: list[str], mode: str = "diffusion", steps: int = 10, guidance: float = 1.5,
-                 info: dict | None = None, device: str = "cpu") -> None:
+                 info: dict | None = None, device: str = "cpu", lip_samples: int = 1) -> None:
         if mode not in ("diffusion", "regress"):
             raise ValueError(f"mode must be 'diffusion' or 'regress', got {mode!r}")
         self.net, self.diffusion, self.encoder_cfg = net.eval().to(device), diffusion, dict(encoder_cfg)
         self.mean = torch.as_tensor(mean, dtype=torch.float32, device=device)
         self.std = torch.as_tensor(std, dtype=torch.float32, device=device)
         self.style_names, self.mode, self.steps, self.guidance = list(style_names), mode, steps, guidance
-        self.info, self.device = dict(info or {}), device
+        self.info, self.device, self.lip_samples = dict(info or {}), device, int(lip_samples)
         self._encoder: AudioEncoder | None = None
 
     # -- persistence -----------------------------------------------------------------------------
@@ -91,7 +106,8 @@ class A2EPrior:
         return {"format": CKPT_FORMAT, "config": self.net.cfg.to_dict(), "state_dict": sd,
                 "n_diffusion_steps": self.diffusion.n_steps, "encoder": self.encoder_cfg,
                 "mean": self.mean.cpu().numpy(), "std": self.std.cpu().numpy(), "style_names": self.style_names,
-                "mode": self.mode, "steps": self.steps, "guidance": self.guidance, "info": self.info}
+                "mode": self.mode, "steps": self.steps, "guidance": self.guidance, "info": self.info,
+                "lip_samples": self.lip_samples}
 
     def save(self, path: str | Path, half: bool = True) -> Path:
         return save_atomic(self.state(half), path)
@@ -103,7 +119,8 @@ class A2EPrior:
         net = A2ENet(A2EConfig(**ckpt["config"]))
         net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()})
         return cls(net, Diffusion(ckpt["n_diffusion_steps"]), ckpt["encoder"], ckpt["mean"], ckpt["std"],
-                   ckpt["style_names"], ckpt["mode"], ckpt["steps"], ckpt["guidance"], ckpt.get("info"), device)
+                   ckpt["style_names"], ckpt["mode"], ckpt["steps"], ckpt["guidance"], ckpt.get("info"), device,
+                   ckpt.get("lip_samples", 1))
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> "A2EPrior":
@@ -176,6 +193,13 @@ class A2EPrior:
         style_t = self._style_tensor(style)
         gen = torch.Generator(device="cpu").manual_seed(int(seed))
         out = self._generate(feats, known, kmask, style_t, gen)
+        if self.mode == "diffusion" and self.lip_samples > 1:
+            # The mean of several samples estimates the conditional mean of the lips, which one sample only
+            # scatters around; pose, blinks and affect stay one coherent sample.
+            speech = speech_columns(self.net.cfg.motion_dim)
+            extra = [self._generate(feats, known, kmask, style_t, torch.Generator(device="cpu").manual_seed(int(seed) + k))
+                     for k in range(1, self.lip_samples)]
+            out[:, speech] = torch.stack([out[:, speech]] + [e[:, speech] for e in extra]).mean(0)
         return {k: v for k, v in unpack((out * self.std + self.mean).cpu().numpy()).items()}
 
     def _known(self, n: int, fps: float, pose: np.ndarray | None, blink_rate: float | None, seed: int):
@@ -229,5 +253,6 @@ class A2EPrior:
 
     def describe(self) -> dict[str, Any]:
         # "sample_steps", not "steps": the checkpoint info below has "steps" (training steps), which would shadow it.
-        return {"mode": self.mode, "sample_steps": self.steps, "guidance": self.guidance, "encoder": self.encoder_cfg,
+        return {"mode": self.mode, "sample_steps": self.steps, "guidance": self.guidance,
+                "lip_samples": self.lip_samples, "encoder": self.encoder_cfg,
                 "config": self.net.cfg.to_dict(), "styles": len(self.style_names), **self.info}

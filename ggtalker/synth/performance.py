@@ -93,7 +93,7 @@ def perform(text: str, voice: VoiceSpec | None = None, seed: int = 0, fps: float
                 for i, (s, (_, name)) in enumerate(zip(starts, utt.phonemes))]
 
     loud = behaviour.loudness_envelope(audio, n, fps)
-    curves = speech_curves(phonemes, n, fps, loudness=loud)
+    curves = speech_curves(phonemes, n, fps, loudness=loud, language=voice.language)
     expr = expr_matrix(curves, n)
 
     root = np.random.SeedSequence([seed, _stable_hash(text, voice.id())])

@@ -21,7 +21,9 @@ from ggtalker.synth import cameras as cams
 #: reused. 3: behaviour noise normalised as a stationary process (short clips had inflated smile/pose offsets).
 #: 4: baked ambient occlusion and soft key-light shadows (synth/occlusion.py), hairline at the facial thirds,
 #: long hair falling behind the temples, a finer neck (the skin mesh, its rig and the performances are unchanged).
-WORLD_VERSION = 4
+#: 5: vowel jaw targets calibrated per language to espeak-ng's first formant (synth/vowel_acoustics.py), and
+#: espeak-ng's Q labelled as the velar fricative it is, not as a rounded vowel (the renderer is unchanged).
+WORLD_VERSION = 5
 
 
 @dataclass(frozen=True)

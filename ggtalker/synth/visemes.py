@@ -14,11 +14,12 @@ would alias 60 ms consonants at 25 fps).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ggtalker.synth.params import EXPR_NAMES
+from ggtalker.synth.vowel_acoustics import jaw_offset
 
 #: The parameters the viseme model drives (``jaw`` is its own key; the rest are ``expr`` columns).
 SPEECH_KEYS = ("jaw", "lip_round", "lip_spread", "lip_press", "upper_lip_raise", "lower_lip_depress",
@@ -53,7 +54,7 @@ VOWELS: dict[str, Viseme] = {
     "I": _v(0.25, lip_spread=0.5), "i": _v(0.18, lip_spread=0.8), "@": _v(0.35), "3": _v(0.4, lip_spread=0.1),
     "O": _v(0.6, lip_round=0.55), "0": _v(0.65, lip_round=0.4), "o": _v(0.4, lip_round=0.8),
     "U": _v(0.25, lip_round=0.65), "u": _v(0.2, lip_round=1.0), "y": _v(0.18, lip_round=0.85),
-    "Y": _v(0.3, lip_round=0.7), "W": _v(0.35, lip_round=0.6), "Q": _v(0.4, lip_round=0.5),
+    "Y": _v(0.3, lip_round=0.7), "W": _v(0.35, lip_round=0.6),
 }
 GENERIC_VOWEL = _v(0.45)
 
@@ -83,6 +84,8 @@ CONSONANTS: dict[str, Viseme] = {
     # velars and glottals: lips free, so neighbours decide the lip shape (low dominance)
     # (the jaw still rises for a velar closure, so it stays critical for the stops)
     "k": _c(0.15, ("jaw",), 0.5), "g": _c(0.15, ("jaw",), 0.5), "N": _c(0.18, (), 0.4), "x": _c(0.22, (), 0.4),
+    # espeak-ng's Q is the voiced velar fricative (Dutch "morgen", Spanish "gusta", Greek "γ"), not a vowel
+    "Q": _c(0.22, (), 0.4),
     "h": _c(0.3, (), 0.2), "?": _c(0.2, (), 0.3),
 }
 GENERIC_CONSONANT = _c(0.15, (), 0.5)
@@ -90,7 +93,15 @@ PAUSE = Viseme({"jaw": 0.0}, dominance=0.8, critical=("jaw", "lip_round", "lip_s
 
 # Affricates and multi-letter consonants: the place that shapes the lips comes last (tS → S).
 _ALIASES = {"tS": "S", "dZ": "Z", "ts": "s", "dz": "z", "t_s\\": "s", "n^": "n", "l^": "L", "r-": "r", "R2": "R"}
-_MODIFIERS = ":;#!.-~'\",2345L"  # length, palatal, variant, nasal, stress marks that follow a base symbol
+MODIFIERS = ":;#!.-~'\",2345L"  # length, palatal, variant, nasal, stress marks that follow a base symbol
+
+
+def base_mnemonic(mnemonic: str) -> str:
+    """The base symbol of a mnemonic without its length, stress and variant marks (``a:`` → ``a``)."""
+    base = mnemonic
+    while len(base) > 1 and base[-1] in MODIFIERS:
+        base = base[:-1]
+    return base
 
 
 def classify(mnemonic: str) -> list[Viseme]:
@@ -103,9 +114,7 @@ def classify(mnemonic: str) -> list[Viseme]:
         return [PAUSE]
     if mnemonic in _ALIASES:
         return [CONSONANTS[_ALIASES[mnemonic]]]
-    base = mnemonic
-    while len(base) > 1 and base[-1] in _MODIFIERS:
-        base = base[:-1]
+    base = base_mnemonic(mnemonic)
     if base in _ALIASES:
         return [CONSONANTS[_ALIASES[base]]]
     if base in CONSONANTS:
@@ -123,22 +132,28 @@ def classify(mnemonic: str) -> list[Viseme]:
     return [GENERIC_VOWEL if base[0].lower() in "aeiouy" else GENERIC_CONSONANT]
 
 
-def _segments(phonemes: list[tuple[float, float, str]]) -> list[tuple[float, float, Viseme]]:
-    """Expand phonemes into viseme segments (a diphthong's two halves become two segments)."""
+def _segments(phonemes: list[tuple[float, float, str]], language: str | None = None
+              ) -> list[tuple[float, float, Viseme]]:
+    """Expand phonemes into viseme segments (a diphthong's two halves become two segments); a
+    monophthong's jaw target is moved by its language's calibration (:mod:`ggtalker.synth.vowel_acoustics`)."""
     out = []
     for start, end, name in phonemes:
         vis = classify(name)
+        if len(vis) == 1 and vis[0].kind == "vowel" and (dj := jaw_offset(language, name)):
+            jaw = float(np.clip(vis[0].target["jaw"] + dj, 0.05, 1.0))
+            vis = [replace(vis[0], target={**vis[0].target, "jaw": jaw})]
         bounds = np.linspace(start, end, len(vis) + 1)
         out.extend((float(bounds[i]), float(bounds[i + 1]), v) for i, v in enumerate(vis))
     return out
 
 
 def speech_curves(phonemes: list[tuple[float, float, str]], n_frames: int, fps: float,
-                  loudness: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  loudness: np.ndarray | None = None, language: str | None = None) -> dict[str, np.ndarray]:
     """Coarticulated speech-parameter curves, one value per video frame.
 
     ``phonemes`` ``[(start_s, end_s, mnemonic)]``; ``loudness`` ``(n_frames,)`` in [0, 1] or None —
-    when given, vowel jaw targets scale with it (people open wider when they speak louder).
+    when given, vowel jaw targets scale with it (people open wider when they speak louder); ``language``
+    (espeak-ng's code) selects the per-language vowel calibration, None uses the mnemonics' targets.
     Returns ``{key: (n_frames,)}`` for every key of :data:`SPEECH_KEYS`.
     """
     duration = n_frames / fps
@@ -146,7 +161,7 @@ def speech_curves(phonemes: list[tuple[float, float, str]], n_frames: int, fps: 
     t = (np.arange(n_grid) + 0.5) / GRID_HZ
     num = {k: np.zeros(n_grid) for k in SPEECH_KEYS}
     den = {k: np.full(n_grid, 1e-9) for k in SPEECH_KEYS}
-    for start, end, vis in _segments(phonemes):
+    for start, end, vis in _segments(phonemes, language):
         dur = max(end - start, 1e-3)
         centre = 0.5 * (start + end)
         # Dominance reaches about one neighbouring segment (espeak segments are 50-120 ms); longer

@@ -14,10 +14,11 @@ STEPS=${STEPS:-5000}
 SCALE=${SCALE:-full}    # SCALE=smoke DEVICE=cpu STEPS=3: a dry run of this script on a CPU machine
 DEVICE=${DEVICE:-cuda}
 MAXMIN=${MAXMIN:-4}
+FIT=${FIT:-}            # FIT=6: fit the one-cycle schedule into 6 minutes (train.py's fit_minutes) on a time-boxed call
 T0=$(date +%s)
 # The corpus (CPU, 16 workers) once, before the trainers read it from the cache.
 python -c "from ggtalker.a2e.data import build_corpus; build_corpus('$SCALE', workers=16)" 2>&1 | tail -n 2
-COMMON="scale=$SCALE steps=$STEPS max_minutes=$MAXMIN zoo_root=$OUT/zoo workers=16 threads=4"
+COMMON="scale=$SCALE steps=$STEPS max_minutes=$MAXMIN zoo_root=$OUT/zoo workers=16 threads=4${FIT:+ fit_minutes=$FIT}"
 if [ "$NGPU" -gt 2 ]; then
   CUDA_VISIBLE_DEVICES=$(seq -s, 0 $((NGPU - 2))) torchrun --standalone --nproc_per_node=$((NGPU - 1)) -m ggtalker.a2e.train \
     $COMMON device=$DEVICE out="$OUT/a2e" zoo=a2e_synthtalk > "$OUT/train_a2e.log" 2>&1 &
