@@ -36,7 +36,7 @@ from ggtalker.audio.formants import formants  # noqa: E402
 from ggtalker.synth import sentences as bank  # noqa: E402
 from ggtalker.synth.espeak import synthesize  # noqa: E402
 from ggtalker.synth.visemes import base_mnemonic, classify  # noqa: E402
-from ggtalker.synth.vowel_acoustics import TABLE, jaw_offset  # noqa: E402
+from ggtalker.synth.vowel_acoustics import TABLE  # noqa: E402
 
 #: Vowel segments shorter than this give no stable formant estimate at their centre.
 MIN_VOWEL_S = 0.05
@@ -88,7 +88,7 @@ def vowel_table(languages: list[str], voices: tuple[str, ...] = ("m3",), prior: 
     for (lang, name, voice), r in sorted(rows.items()):
         rec = {"language": lang, "vowel": name, "voice": voice, "n": len(r["f1"]), "f1": float(np.median(r["f1"])),
                "f2": float(np.median(r["f2"])),
-               "jaw_target": classify(name)[0].target["jaw"] + jaw_offset(lang, name)}
+               "jaw_target": classify(name, lang)[0].target["jaw"]}
         if r["jaw_true"]:
             rec |= {"jaw_true": float(np.mean(r["jaw_true"])), "jaw_pred": float(np.mean(r["jaw_pred"]))}
         out.append(rec)

@@ -104,12 +104,22 @@ def base_mnemonic(mnemonic: str) -> str:
     return base
 
 
-def classify(mnemonic: str) -> list[Viseme]:
+def classify(mnemonic: str, language: str | None = None) -> list[Viseme]:
     """The viseme(s) of one espeak-ng mnemonic: two for a diphthong (start → end), one otherwise.
 
-    Unknown mnemonics fall back by class: a vowel-like base letter → a neutral mid vowel, anything
-    else → a generic low-dominance consonant.
+    With ``language`` (espeak-ng's code), a monophthong's jaw target is moved by that language's calibration
+    (:mod:`ggtalker.synth.vowel_acoustics`). Unknown mnemonics fall back by class: a vowel-like base letter →
+    a neutral mid vowel, anything else → a generic low-dominance consonant.
     """
+    vis = _classify_base(mnemonic)
+    if len(vis) == 1 and vis[0].kind == "vowel" and (dj := jaw_offset(language, mnemonic)):
+        jaw = float(np.clip(vis[0].target["jaw"] + dj, 0.05, 1.0))
+        return [replace(vis[0], target={**vis[0].target, "jaw": jaw})]
+    return vis
+
+
+def _classify_base(mnemonic: str) -> list[Viseme]:
+    # The language-independent table lookup behind classify().
     if not mnemonic or mnemonic[0] in "_|":
         return [PAUSE]
     if mnemonic in _ALIASES:
@@ -134,14 +144,11 @@ def classify(mnemonic: str) -> list[Viseme]:
 
 def _segments(phonemes: list[tuple[float, float, str]], language: str | None = None
               ) -> list[tuple[float, float, Viseme]]:
-    """Expand phonemes into viseme segments (a diphthong's two halves become two segments); a
-    monophthong's jaw target is moved by its language's calibration (:mod:`ggtalker.synth.vowel_acoustics`)."""
+    """Expand phonemes into viseme segments (a diphthong's two halves become two segments), classified
+    for ``language`` (:func:`classify`)."""
     out = []
     for start, end, name in phonemes:
-        vis = classify(name)
-        if len(vis) == 1 and vis[0].kind == "vowel" and (dj := jaw_offset(language, name)):
-            jaw = float(np.clip(vis[0].target["jaw"] + dj, 0.05, 1.0))
-            vis = [replace(vis[0], target={**vis[0].target, "jaw": jaw})]
+        vis = classify(name, language)
         bounds = np.linspace(start, end, len(vis) + 1)
         out.extend((float(bounds[i]), float(bounds[i + 1]), v) for i, v in enumerate(vis))
     return out
