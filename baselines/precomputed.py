@@ -26,10 +26,11 @@ class Precomputed(Method):
         dir: the folder of videos.
         label: the name the results are recorded under.
         ext: file extension of the videos.
-        fit: ``resize`` fits each video to the case (trailing frames dropped, <= ``max_pad`` missing frames
-            padded, centre-crop to the target aspect, antialiased resize); ``strict`` demands the exact frame
-            count and size.
-        max_pad: frames that may be missing at the end (encoders drop one or two).
+        fit: ``resize`` fits each video to the case by :func:`~ggtalker.data.real.frames.fit_frames` (a few
+            frames padded or dropped, a larger surplus dropped with a warning, a resize warned about, a
+            different aspect ratio or a far too long or short video refused); ``strict`` demands the exact
+            frame count and size. Warnings land in the run's summary.json.
+        max_pad: frames that may be missing or extra at the end without a warning (encoders drop one or two).
     """
 
     def __init__(self, dir: str | None = None, label: str = "precomputed", ext: str = ".mp4", fit: str = "resize",
@@ -59,8 +60,9 @@ class Precomputed(Method):
         if self.fit == "strict" and frames.shape != want:
             raise ValueError(f"{path}: frames {frames.shape}, the case needs {want} (fit=strict)")
         self._used.append(path.name)
-        return Generation(frames=fit_frames(frames, request.n_frames, request.height, request.width,
-                                            max_pad=self.max_pad, where=str(path)))
+        frames, warnings = fit_frames(frames, request.n_frames, request.height, request.width, max_pad=self.max_pad,
+                                      where=str(path))
+        return Generation(frames=frames, warnings=warnings)
 
     def describe(self) -> dict[str, Any]:
         return {"dir": str(self.dir), "label": self.label, "fit": self.fit, "videos": self._used}

@@ -18,6 +18,12 @@ TOY_SUITE = {
 }
 
 
+def run_dir(root, suite, method):
+    """The one run folder ``<root>/<suite>/<method>-<config hash>``."""
+    (found,) = (root / suite).glob(f"{method}-*")
+    return found
+
+
 def toy_cfg(method, tmp_path, *extra):
     cfg = compose_cfg(method, "smoke", [f"out_dir={tmp_path}/out", f"leaderboard_dir={tmp_path}/lb", *extra])
     with open_dict(cfg):
@@ -44,7 +50,7 @@ def test_bounds(toy_runs):
 
 def test_records_and_provenance(toy_runs):
     tmp, _ = toy_runs
-    d = tmp / "out" / "toy" / "static"
+    d = run_dir(tmp / "out", "toy", "static")
     rec = pd.read_csv(d / "records.csv")
     assert set(rec.metric) == {"psnr", "ssim", "psnr_face", "ssim_face"} and (rec.status == "ok").all()
     assert rec.pred_hash.nunique() >= 2 and rec.gt_hash.notna().all() and (rec.protocol == "default").all()
@@ -99,7 +105,7 @@ def test_unmet_need_is_unavailable_not_a_crash(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Static, "generate", lambda self, state, req: Generation(frames=None))
     run(toy_cfg("static", tmp_path))
-    rec = pd.read_csv(tmp_path / "out" / "toy" / "static" / "records.csv")
+    rec = pd.read_csv(run_dir(tmp_path / "out", "toy", "static") / "records.csv")
     assert (rec.status == "unavailable").all() and rec.reason.str.contains("pred_frames").all()
 
 

@@ -5,8 +5,8 @@ For each identity it writes the training clips in the method's input layout, run
 train commands in the checkout (once: a finished identity is reused unless ``retrain=true``); for each case it
 writes the driving audio (and the target cameras as a transforms json), runs the inference commands, and reads
 the newest video matching the spec's output glob back, fitted to the case (see
-:func:`ggtalker.data.real.frames.fit_frames`: trailing frames dropped, <= 2 missing frames padded, centre-crop
-to the target aspect, antialiased resize).
+:func:`ggtalker.data.real.frames.fit_frames`: a few frames padded or dropped, a resize or a larger surplus
+recorded as a warning, another aspect ratio or a far too long video refused).
 
 Every command's stdout and stderr go to a log file; a non-zero exit raises :class:`ExternalRunError` with the
 command, the log path and the log's tail. Missing prerequisites (checkout, licence-gated files, executables,
@@ -285,8 +285,8 @@ class ExternalMethod(Method):
             raise ExternalRunError(f"{self.spec.id}: inference finished but no new video matches {pattern} "
                                    f"(logs: {self._logs[-1] if self._logs else 'none'})")
         frames, _ = read_video(found[-1])
-        frames = fit_frames(frames, request.n_frames, request.height, request.width, where=str(found[-1]))
-        return Generation(frames=frames)
+        frames, warnings = fit_frames(frames, request.n_frames, request.height, request.width, where=str(found[-1]))
+        return Generation(frames=frames, warnings=warnings)
 
     def describe(self) -> dict[str, Any]:
         head = None

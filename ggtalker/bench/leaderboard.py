@@ -14,6 +14,17 @@ from ggtalker.bench.records import CaseResult, atomic_write_text
 
 KEY = ["method", "scale"]
 TRAILING = ["n_cases", "train_s", "infer_fps", "peak_cpu_mb", "peak_gpu_mb", "device", "scale", "protocol", "commit"]
+#: ``<column>.n``: how many cases the mean in ``<column>`` is over (a metric may be unavailable on some cases).
+COUNT_SUFFIX = ".n"
+
+
+def count_column(column: str) -> str:
+    """The name of the column counting the cases behind ``column``'s mean."""
+    return column + COUNT_SUFFIX
+
+
+def is_count_column(column: str) -> bool:
+    return column.endswith(COUNT_SUFFIX)
 
 
 def columns_path(path: Path) -> Path:
@@ -21,10 +32,12 @@ def columns_path(path: Path) -> Path:
     return path.with_suffix(".columns.json")
 
 
-def summarise(results: list[CaseResult], group_by: list[str] = ()) -> tuple[dict[str, float], dict[str, bool]]:
+def summarise(results: list[CaseResult], group_by: list[str] = ()
+              ) -> tuple[dict[str, float], dict[str, bool], dict[str, int]]:
     """Mean over cases of every ok metric value, plus ``metric[tag=value]`` group means.
 
-    Returns: (values, higher_is_better) keyed by column name.
+    Returns: (values, higher_is_better, number of cases behind each value) keyed by column name. A metric
+    unavailable on some cases is averaged over the others, and its count says over how many.
     """
     sums: dict[str, list[float]] = {}
     direction: dict[str, bool] = {}
@@ -40,7 +53,8 @@ def summarise(results: list[CaseResult], group_by: list[str] = ()) -> tuple[dict
     values = {k: float(np.mean(v)) for k, v in sums.items()}
     for k in direction:
         values.setdefault(k, float("nan"))
-    return values, direction
+    counts = {k: len(sums.get(k, ())) for k in values}
+    return values, direction, counts
 
 
 def read_leaderboard(path: Path) -> tuple[pd.DataFrame, dict[str, bool]]:
@@ -55,8 +69,8 @@ def read_leaderboard(path: Path) -> tuple[pd.DataFrame, dict[str, bool]]:
 
 
 def metric_columns(df: pd.DataFrame) -> list[str]:
-    """The metric columns of a leaderboard (everything but the key and the trailing bookkeeping)."""
-    return [c for c in df.columns if c not in KEY + TRAILING]
+    """The metric columns of a leaderboard (everything but the key, the case counts and the trailing bookkeeping)."""
+    return [c for c in df.columns if c not in KEY + TRAILING and not is_count_column(c)]
 
 
 def upsert(path: Path, row: dict, direction: dict[str, bool]) -> pd.DataFrame:
@@ -73,11 +87,12 @@ def upsert(path: Path, row: dict, direction: dict[str, bool]) -> pd.DataFrame:
         for c in TRAILING:
             if c not in df:
                 df[c] = np.nan
-        metrics = sorted(c for c in df.columns if c not in KEY + TRAILING)
-        df = df[["method"] + metrics + TRAILING].sort_values(KEY, kind="stable").reset_index(drop=True)
+        # Sorted, each count column lands right after its metric (psnr, psnr.n, psnr[take=0], ...).
+        columns = sorted(c for c in df.columns if c not in KEY + TRAILING)
+        df = df[["method"] + columns + TRAILING].sort_values(KEY, kind="stable").reset_index(drop=True)
         buf = io.StringIO()
         df.to_csv(buf, index=False, float_format="%.6g")
         atomic_write_text(path, buf.getvalue())
-        cols = {m: {"higher_is_better": bool(old_dir.get(m, True))} for m in metrics}
+        cols = {m: {"higher_is_better": bool(old_dir.get(m, True))} for m in columns if not is_count_column(m)}
         atomic_write_text(columns_path(path), json.dumps(cols, indent=1, sort_keys=True))
     return df

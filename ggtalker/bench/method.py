@@ -47,11 +47,14 @@ class Generation:
         frames: ``(N, H, W, 3)`` uint8 RGB, or None for a parameter-only method.
         params: predicted per-frame head parameters ``{name: (N, D)}`` where the method has them.
         depth: ``(N, H, W)`` float32 camera-space depth where the method renders one (NaN = empty).
+        warnings: what was done to the output to fit the case beyond a small tolerance (a video trimmed or
+            resized); the runner records them with the case and in summary.json.
     """
 
     frames: np.ndarray | None = None
     params: dict[str, np.ndarray] = field(default_factory=dict)
     depth: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 class Method(ABC):
@@ -66,6 +69,9 @@ class Method(ABC):
     name: str = "method"
     #: Reference methods that read the ground truth (``ground_truth``) set this.
     oracle: bool = False
+    #: What every training clip must carry, checked by preflight before any work: names from
+    #: :func:`ggtalker.core.clip.clip_fields` (``frames``, ``audio``, ``masks``, ``landmarks``, ``params.<name>``).
+    train_needs: tuple[str, ...] = ()
 
     def __init__(self, device: str = "cpu", seed: int = 0) -> None:
         self.device = device

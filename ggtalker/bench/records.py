@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import platform
 import subprocess
-import tempfile
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -17,24 +17,14 @@ import numpy as np
 import pandas as pd
 
 from ggtalker import REPO_ROOT
+# The one atomic writer (core); re-exported under the names the runner and the leaderboards use.
+from ggtalker.core.atomic import write_bytes as atomic_write_bytes
+from ggtalker.core.atomic import write_text as atomic_write_text
 
 TRACKED_PACKAGES = (
     "torch", "torchvision", "numpy", "torchmetrics", "lpips", "gsplat", "hydra-core", "moderngl",
     "dlib-bin", "mediapipe", "transformers", "ggtalker-bench",
 )
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (readers never see half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def array_hash(a: np.ndarray | None) -> str:
@@ -74,6 +64,10 @@ class CaseResult:
     protocol: str
     records: list[MetricRecord]
     frame_tags: dict[str, list[float]] = field(default_factory=dict)
+    #: Hash of the run fingerprint it was computed under; a resume reuses only cases of its own fingerprint.
+    fingerprint: str = ""
+    #: What was done to make the case scoreable (a video trimmed or resized); copied into summary.json.
+    warnings: list[str] = field(default_factory=list)
 
     def save(self, path: Path) -> None:
         atomic_write_text(path, json.dumps(asdict(self), allow_nan=True))
@@ -115,6 +109,13 @@ def per_frame_frame(results: list[CaseResult]) -> pd.DataFrame:
                 d[f"tag.{k}"] = v
             parts.append(pd.DataFrame(d))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def write_table(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` as CSV (gzip-compressed when ``path`` ends in ``.gz``), atomically."""
+    buf = io.BytesIO()
+    df.to_csv(buf, index=False, compression="gzip" if path.suffix == ".gz" else None)
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def git_commit() -> str:

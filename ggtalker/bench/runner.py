@@ -15,19 +15,26 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
+from ggtalker import REPO_ROOT
 from ggtalker.bench import leaderboard as lb
+from ggtalker.bench.config_check import check_method_params, check_settings, hydra_choice
 from ggtalker.bench.method import DriveRequest, Generation, Method
-from ggtalker.bench.preflight import preflight
-from ggtalker.bench.metric import Metric
+from ggtalker.bench.metric import Metric, MetricUnavailable
+from ggtalker.bench.preflight import PreflightError, preflight
 from ggtalker.bench.records import (
-    CaseResult, MetricRecord, array_hash, atomic_write_text, device_name, git_commit, package_versions,
-    per_frame_frame, records_frame,
+    CaseResult, MetricRecord, array_hash, atomic_write_text, device_name, package_versions, per_frame_frame,
+    records_frame, write_table,
 )
+from ggtalker.bench.resume import claim, fingerprint, recorded, run_folder
 from ggtalker.bench.suite import Case, Suite
-from ggtalker.core.clip import Clip, read_clip
+from ggtalker.core.clip import Clip, ClipError, read_clip
 from ggtalker.core.registry import METHODS, METRICS, SUITES
 
 log = logging.getLogger("ggtalker.eval")
+
+#: Errors that mean a bad input, whose message names the setting or file, the problem and the fix:
+#: ``eval/run.py`` prints their message alone. Anything else is a bug and keeps its traceback.
+EXPECTED_ERRORS = (PreflightError, ClipError, FileNotFoundError, ValueError, KeyError)
 
 
 def seed_everything(seed: int) -> None:
@@ -44,12 +51,10 @@ def group_choice(cfg: DictConfig, group: str) -> str:
     node = cfg.get(group)
     if node is not None and node.get("name"):
         return str(node.name)
-    try:
-        from hydra.core.hydra_config import HydraConfig
-
-        return str(HydraConfig.get().runtime.choices[group])
-    except ValueError:
-        return str(cfg.hydra.runtime.choices[group])
+    choice = hydra_choice(cfg, group)
+    if choice is None:
+        raise ValueError(f"cfg.{group} has no name and the config was not composed by hydra")
+    return choice
 
 
 def output_key(metric_name: str, metric: Metric, output: str) -> str:
@@ -70,6 +75,9 @@ def evaluate_case(metrics: dict[str, Metric], pred: Generation, gt: Clip,
                 metric.reset()
                 metric.update(pred, gt)
                 values, per_frame = metric.compute(), metric.per_frame()
+            except MetricUnavailable as e:  # an expected gap (no face in this case): one line, no traceback
+                log.warning("metric %s unavailable on %s: %s", name, gt.id, e)
+                status, reason = "unavailable", str(e)
             except Exception as e:  # a broken metric must not sink the run; the record says why
                 log.exception("metric %s failed", name)
                 status, reason = "error", f"{type(e).__name__}: {e}"
@@ -100,30 +108,17 @@ def make_request(case: Case, target: Clip, oracle: bool) -> DriveRequest:
     )
 
 
-def _fingerprint(cfg: DictConfig) -> dict[str, Any]:
-    """What a recorded case result depends on: the code, the method and suite configs, scale, seed, device."""
-    return {"commit": git_commit(), "method": OmegaConf.to_container(cfg.method, resolve=True),
-            "suite": OmegaConf.to_container(cfg.suite, resolve=True), "scale": str(cfg.scale),
-            "seed": int(cfg.seed), "device": str(cfg.device)}
-
-
-def _same_run(run_dir: Path, fingerprint: dict[str, Any]) -> bool:
-    """Whether ``run_dir``'s recorded cases may be resumed: only those of an identical run.
-
-    Writes ``fingerprint`` as the run's own. Case files of another run (other code, world, checkpoint,
-    scale or settings) in the same folder are recomputed, never mixed into this run's row.
-    """
-    path = run_dir / "fingerprint.json"
-    text = json.dumps(fingerprint, indent=1, sort_keys=True, default=str)
-    same = path.is_file() and path.read_text() == text
-    if not same and (run_dir / "cases").is_dir():
-        log.warning("%s holds cases of another run (code, config, scale or device differ): recomputing them", run_dir)
-    atomic_write_text(path, text)
-    return same
-
-
 def run(cfg: DictConfig) -> dict[str, Any]:
-    """Evaluate ``cfg.method`` on ``cfg.suite``; returns the leaderboard row that was written."""
+    """Evaluate ``cfg.method`` on ``cfg.suite``; returns the leaderboard row that was written.
+
+    Raises :class:`PreflightError` (nothing built, nothing written) for a bad setting, method parameter, case
+    or training clip.
+    """
+    # The settings first, in a second: a bad seed, scale, device or parameter must not cost a minute of work.
+    problems = check_settings(cfg) + check_method_params(OmegaConf.to_container(cfg.method, resolve=True),
+                                                         hydra_choice(cfg, "method"))
+    if problems:
+        raise PreflightError.of(problems)
     seed_everything(int(cfg.seed))
     method_name, suite_name = group_choice(cfg, "method"), group_choice(cfg, "suite")
     suite: Suite = SUITES.build(cfg.suite)
@@ -135,15 +130,16 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     unavailable = {n: r for n, m in metrics.items() if (r := m.unavailable())}
     for n, r in unavailable.items():
         log.warning("metric %s unavailable: %s", n, r)
-
-    run_dir = Path(cfg.out_dir) / suite_name / method_name
-    case_dir = run_dir / "cases"
-    fingerprint = _fingerprint(cfg)
-    # Always record this run's fingerprint, so an overwrite run's cases are never resumed as another's.
-    resume = _same_run(run_dir, fingerprint) and not cfg.overwrite
     cases = suite.cases(scale=str(cfg.scale), seed=int(cfg.seed))
-    checks = preflight(cases, metrics, unavailable)  # every problem at once, before any work
+    checks = preflight(cases, metrics, unavailable, train_needs=method.train_needs,
+                       method=method_name)  # every problem at once, before any work
     checks.raise_or_log(log)
+
+    # Only a run that passed preflight may claim the folder (claiming deletes another run's records).
+    run_dir = run_folder(cfg.out_dir, suite_name, method_name, cfg)
+    case_dir = run_dir / "cases"
+    fp = fingerprint(cfg)
+    fp_hash = claim(run_dir, fp, overwrite=bool(cfg.overwrite))
     by_identity: dict[str, list[Case]] = defaultdict(list)
     for c in cases:
         by_identity[c.identity].append(c)
@@ -152,11 +148,10 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     results: list[CaseResult] = []
     bar = tqdm(total=len(cases), desc=f"{method_name} on {suite_name}", unit="case")
     for identity, id_cases in by_identity.items():
-        todo = [c for c in id_cases if not resume or not (case_dir / f"{c.id}.json").is_file()]
-        for c in id_cases:
-            if c not in todo:
-                results.append(CaseResult.load(case_dir / f"{c.id}.json"))
-                bar.update(1)
+        done = {c.id: r for c in id_cases if (r := recorded(case_dir, c.id, fp_hash)) is not None}
+        results += done.values()
+        bar.update(len(done))
+        todo = [c for c in id_cases if c.id not in done]
         if not todo:
             continue
         train = [read_clip(p) for p in todo[0].train]
@@ -174,6 +169,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
                     f"{method_name} returned frames {pred.frames.shape} for case {case.id}, expected "
                     f"{(target.n_frames, target.height, target.width, 3)}"
                 )
+            for w in pred.warnings:
+                log.warning("case %s: %s", case.id, w)
             records = evaluate_case(metrics, pred, target, unavailable)
             yaw_pitch = target.cameras.yaw_pitch_deg()
             result = CaseResult(
@@ -181,20 +178,23 @@ def run(cfg: DictConfig) -> dict[str, Any]:
                 prepare_s=prepare_s, generate_s=generate_s, pred_hash=array_hash(pred.frames),
                 gt_hash=array_hash(target.frames), protocol=protocol.name, records=records,
                 frame_tags={"yaw": yaw_pitch[:, 0].round(2).tolist(), "pitch": yaw_pitch[:, 1].round(2).tolist()},
+                fingerprint=fp_hash, warnings=list(pred.warnings),
             )
             result.save(case_dir / f"{case.id}.json")
             results.append(result)
             bar.update(1)
     bar.close()
     wall_s = time.perf_counter() - t_start
+    # In the suite's order, whichever cases were resumed: a resumed run's means are the clean run's to the last bit.
+    order = {c.id: i for i, c in enumerate(cases)}
+    results.sort(key=lambda r: order[r.case])
 
-    recs = records_frame(results)
-    recs.to_csv(run_dir / "records.csv", index=False)
+    write_table(records_frame(results), run_dir / "records.csv")
     pf = per_frame_frame(results)
     if len(pf):
-        pf.to_csv(run_dir / "per_frame.csv.gz", index=False)
+        write_table(pf, run_dir / "per_frame.csv.gz")
 
-    values, direction = lb.summarise(results, suite.group_by)
+    values, direction, counts = lb.summarise(results, suite.group_by)
     prep = {r.identity: r.prepare_s for r in results}
     n_gen = sum(r.n_frames for r in results)
     gen_s = sum(r.generate_s for r in results)
@@ -204,15 +204,18 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 
         peak_gpu = torch.cuda.max_memory_allocated() / 2**20
     row = {
-        "method": method_name, **values, "n_cases": len(results),
+        "method": method_name, **values, **{lb.count_column(k): n for k, n in counts.items()},
+        "n_cases": len(results),
         "train_s": float(np.mean(list(prep.values()))) if prep else float("nan"),
         "infer_fps": n_gen / gen_s if gen_s > 0 else float("nan"),
         "peak_cpu_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_gpu_mb": peak_gpu, "device": device_name(str(cfg.device)), "scale": str(cfg.scale),
-        "protocol": protocol.name, "commit": fingerprint["commit"],
+        "protocol": protocol.name, "commit": fp["commit"],
     }
+    warnings = [f"case {r.case}: {w}" for r in results for w in r.warnings]
     summary = {
         "method": method_name, "suite": suite_name, "row": row, "protocol": protocol.to_dict(),
+        "run_dir": str(run_dir), "fingerprint": fp_hash, "code_root": str(REPO_ROOT), "warnings": warnings,
         "unavailable": unavailable,
         "config": OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True),
         "method_info": method.describe(), "metric_variants": {n: m.variant() for n, m in metrics.items()},
@@ -220,5 +223,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     }
     atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=1, default=str))
     lb.upsert(Path(cfg.leaderboard_dir) / f"{suite_name}.csv", row, direction)
+    if warnings:
+        log.warning("%d warning(s) recorded in %s", len(warnings), run_dir / "summary.json")
     log.info("wrote %s and %s", run_dir, Path(cfg.leaderboard_dir) / f"{suite_name}.csv")
     return row

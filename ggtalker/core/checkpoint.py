@@ -8,14 +8,11 @@ from typing import Any
 
 import torch
 
+from ggtalker.core.atomic import write_bytes
+
 
 def save_atomic(obj: Any, path: str | Path) -> Path:
     """``torch.save(obj)`` to ``path`` through a temporary sibling and a rename; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     torch.save(obj, buf)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(buf.getvalue())
-    tmp.replace(path)
-    return path
+    return write_bytes(path, buf.getvalue())

@@ -297,6 +297,30 @@ def read_clip(path: str | Path, load_frames: bool = True) -> Clip:
     return clip.validate(where=str(path))
 
 
+#: Optional fields of a clip folder and the file that holds each (``frames`` and ``audio`` are named in clip.json).
+FIELD_FILES = {"masks": "masks.npz", "landmarks": "landmarks.npy"}
+
+
+def clip_fields(path: str | Path) -> set[str]:
+    """What a clip folder carries, from its header and file names, decoding nothing.
+
+    Returns names among ``frames``, ``audio``, ``masks``, ``landmarks`` and ``params.<name>`` (one per array
+    of params.npz): the vocabulary of :attr:`ggtalker.bench.method.Method.train_needs`.
+    """
+    path = Path(path)
+    header_path = path / "clip.json"
+    try:
+        header = json.loads(header_path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ClipError(f"{header_path}: cannot read the clip header ({e})") from e
+    out = {k for k in ("frames", "audio") if header.get(k)}
+    out |= {k for k, name in FIELD_FILES.items() if (path / name).is_file()}
+    if (path / "params.npz").is_file():
+        with np.load(path / "params.npz") as z:
+            out |= {f"params.{k}" for k in z.files}
+    return out
+
+
 def _read_frames(src: Path, n: int) -> np.ndarray:
     if src.suffix == ".mp4":
         from ggtalker.core.video import read_video

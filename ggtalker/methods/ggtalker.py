@@ -44,6 +44,7 @@ class GGTalker(Method):
     """
 
     name = "ggtalker"
+    train_needs = ("frames", "masks", "params.expr", "params.jaw", "params.pose")
 
     def __init__(self, device: str = "cpu", seed: int = 0, e2v: str = "e2v_synthtalk",
                  inpainter: str = "inpainter_synthtalk", a2e: str = "a2e_synthtalk", prior: bool = True,

@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from ggtalker.bench.method import Generation
-from ggtalker.bench.metric import Metric
+from ggtalker.bench.metric import Metric, MetricUnavailable
 from ggtalker.core.clip import Clip
 from ggtalker.metrics.landmarks import Dlib68, clip_boxes, face_recognition_model
 from ggtalker.metrics.weights import WeightSpec
@@ -131,12 +131,18 @@ class CSIM(Metric):
 
     def update(self, pred: Generation, gt: Clip) -> None:
         hints = clip_boxes(gt)
-        vals = []
+        vals, gt_faces = [], 0
         for i, (p, g) in enumerate(zip(self.protocol.apply(pred.frames, gt), gt.frames)):
             h = None if hints is None else hints[i]
-            ep, eg = self.embedder.embed(p, h), self.embedder.embed(g, h)
-            if ep is not None and eg is not None:
+            eg = self.embedder.embed(g, h)
+            if eg is None:
+                continue
+            gt_faces += 1
+            ep = self.embedder.embed(p, h)
+            if ep is not None:
                 vals.append(cosine(ep, eg))
+        if not gt_faces:  # nothing to compare with: the case cannot be scored (not the method's failure)
+            raise MetricUnavailable(f"{gt.id}: no face found in any ground-truth frame for CSIM")
         if not vals:
             raise ValueError(f"{gt.id}: no face found in any frame pair for CSIM")
         self.add("csim", np.asarray(vals))

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ggtalker.bench.method import Generation
-from ggtalker.bench.metric import Metric
+from ggtalker.bench.metric import Metric, MetricUnavailable
 from ggtalker.bench.records import array_hash
 from ggtalker.core.clip import MASK_HEAD, Clip
 
@@ -244,6 +244,8 @@ class LMD(Metric):
 
     def update(self, pred: Generation, gt: Clip) -> None:
         g = self.ground_truth_landmarks(gt)
+        if np.isnan(g).all():  # nothing to compare with: the case cannot be scored (not the method's failure)
+            raise MetricUnavailable(f"{gt.id}: no face found by {self.detector_name} in any ground-truth frame")
         p = detect_video(self.detector, self.protocol.apply(pred.frames, gt), clip_boxes(gt))
         d = landmark_distance(p, g, self.region)
         if np.isnan(d).all():

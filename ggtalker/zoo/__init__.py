@@ -48,8 +48,18 @@ def load_path(name: str) -> Path:
         raise FileNotFoundError(f"zoo entry {name!r}: checkpoint {path} missing (git lfs? partial clone?)")
     digest = sha256(path)
     if digest != c["sha256"]:
-        raise ValueError(f"zoo entry {name!r}: sha256 {digest[:12]}… does not match its card ({c['sha256'][:12]}…)")
+        raise ValueError(
+            f"zoo entry {name!r}: {path} is corrupt or was replaced (sha256 {digest[:12]}…, its card "
+            f"{path.parent / 'card.json'} says {c['sha256'][:12]}…); restore the committed file with "
+            f"`git checkout -- {_repo_relative(path)}`, or rebuild the entry with: {c.get('recipe', '(no recipe)')}")
     return path
+
+
+def _repo_relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(ZOO_DIR.parent.parent))
+    except ValueError:
+        return str(path)
 
 
 def save_entry(name: str, checkpoint: Path, recipe: str, data: str, steps: int, device: str,

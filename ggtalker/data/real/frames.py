@@ -51,24 +51,56 @@ def resize_frames(frames: np.ndarray, height: int, width: int, batch: int = 64) 
     return out
 
 
+#: Frames beyond the case's length dropped with a warning, as a fraction of the case's length; a longer
+#: video is refused (a 4x too long video is another video or another frame rate, not this case's).
+MAX_SURPLUS = 0.1
+#: Relative change of aspect ratio cropped silently (an encoder's even-size padding); more is refused, since
+#: centre-cropping a 2:1 video to 1:1 throws half of the picture away.
+ASPECT_TOLERANCE = 0.03
+#: Pixels of size difference resized silently (even-size padding); a larger resize is a warning.
+SIZE_TOLERANCE = 2
+
+
 def fit_frames(frames: np.ndarray, n: int, height: int, width: int, max_pad: int = 2,
-               where: str = "video") -> np.ndarray:
+               where: str = "video") -> tuple[np.ndarray, list[str]]:
     """Fit a method's output video to the request: ``n`` frames of ``height x width``.
 
-    Policy (documented in docs/real-data-and-adapters.md): extra frames at the end are dropped; up to
-    ``max_pad`` missing frames are filled by repeating the last (encoders drop a frame or two); a larger
-    shortfall is an error. A different aspect ratio is centre-cropped to the target's, then the frames are
-    resized (antialiased bilinear).
+    Policy (documented in docs/real-data-and-adapters.md): up to ``max_pad`` missing or extra frames at the end
+    are padded (the last frame repeated) or dropped silently (encoders drop or add a frame or two); up to
+    :data:`MAX_SURPLUS` of ``n`` extra frames are dropped with a warning; a larger shortfall or surplus is an
+    error. An aspect ratio within :data:`ASPECT_TOLERANCE` of the target's is centre-cropped to it, a different
+    one is an error. The frames are then resized (antialiased bilinear), with a warning when the size differs
+    by more than :data:`SIZE_TOLERANCE` pixels.
+
+    Returns:
+        ``(frames (n, height, width, 3) uint8, warnings)``: one line per change beyond the silent tolerances,
+        for the run's summary.
     """
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"{where}: expected frames (N, H, W, 3), got {frames.shape}")
-    if len(frames) < n - max_pad:
-        raise ValueError(f"{where}: {len(frames)} frames, but the case needs {n} (at most {max_pad} may be padded)")
+    warnings: list[str] = []
+    have, (h, w) = len(frames), frames.shape[1:3]
+    if have < n - max_pad:
+        raise ValueError(f"{where}: {have} frames, but the case needs {n} (at most {max_pad} may be padded)")
+    surplus = have - n
+    if surplus > max(max_pad, MAX_SURPLUS * n):
+        raise ValueError(f"{where}: {have} frames, but the case needs {n}: {have / n:.2f}x as long, not this case's "
+                         f"video at its frame rate (at most {max(max_pad, int(MAX_SURPLUS * n))} extra frames are "
+                         "dropped)")
+    if surplus > max_pad:
+        warnings.append(f"{where}: {have} frames, the case needs {n}: the last {surplus} dropped")
     frames = frames[:n]
     if len(frames) < n:
         frames = np.concatenate([frames, np.repeat(frames[-1:], n - len(frames), 0)])
-    frames = center_crop(frames, width / height)
-    return resize_frames(frames, height, width)
+    aspect, want = w / h, width / height
+    if abs(aspect / want - 1) > ASPECT_TOLERANCE:
+        raise ValueError(f"{where}: {w}x{h} frames (aspect {aspect:.3f}), but the case is {width}x{height} "
+                         f"(aspect {want:.3f}): centre-cropping would score part of the picture; render the case's "
+                         "aspect ratio")
+    frames = center_crop(frames, want)
+    if abs(w - width) > SIZE_TOLERANCE or abs(h - height) > SIZE_TOLERANCE:
+        warnings.append(f"{where}: {w}x{h} frames resized to the case's {width}x{height}")
+    return resize_frames(frames, height, width), warnings
 
 
 def read_video_audio(path: str | Path, sr: int = SAMPLE_RATE) -> np.ndarray | None:
