@@ -3,13 +3,15 @@
 
     python scripts/plot_yaw.py <out_dir>/<suite> [--metrics psnr lpips] [--width 15]
 
-Reads ``<suite_dir>/<method>/per_frame.csv.gz`` (the runner stores each frame's camera yaw there) and writes
+Reads ``<suite_dir>/<method>-<config hash>/per_frame.csv.gz`` (the runner stores each frame's camera yaw there;
+a curve is labelled with the method's name, or with its run folder's when one method has several) and writes
 ``<suite_dir>/yaw_<metric>.png`` and ``<suite_dir>/yaw_table.csv`` (mean, std, n per method × metric × yaw bucket).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -29,7 +31,10 @@ def main() -> None:
     files = sorted(args.suite_dir.glob("*/per_frame.csv.gz"))
     if not files:
         sys.exit(f"{args.suite_dir}: no */per_frame.csv.gz (run eval/run.py on this suite first)")
-    pf = pd.concat([pd.read_csv(f).assign(method=f.parent.name) for f in files], ignore_index=True)
+    names = [json.loads((f.parent / "summary.json").read_text())["method"] if (f.parent / "summary.json").is_file()
+             else f.parent.name for f in files]
+    labels = [n if names.count(n) == 1 else f.parent.name for n, f in zip(names, files)]
+    pf = pd.concat([pd.read_csv(f).assign(method=lab) for f, lab in zip(files, labels)], ignore_index=True)
     if args.metrics:
         pf = pf[pf["metric"].isin(args.metrics)]
     table = yaw_table(pf, args.width)

@@ -133,6 +133,10 @@ def test_plumbing_external_method_runs_fake_checkout(fake_repo, tmp_path):
     req = _request()
     gen = m.generate(state, req)
     assert gen.frames.shape == (20, 48, 48, 3)
+    assert [w.split(": ", 1)[1] for w in gen.warnings] == [
+        "23 frames, the case needs 20: the last 3 dropped",
+        "40x30 frames centre-cropped to the case's aspect ratio (25% cut away)",
+        "30x30 frames (cropped) resized to the case's 48x48"]
     # Frame order survives and the 4:3 output was centre-cropped (the dark side bands are gone).
     means = gen.frames.reshape(20, -1).mean(1)
     assert np.all(np.diff(means) > 0) and abs(means[5] - 40) < 4
@@ -193,14 +197,15 @@ def test_precomputed_scores_a_folder_under_its_label(tmp_path):
                                                 "++suite.params.source.params.n_test=1"])
     row = run(cfg)
     assert row["method"] == "my_method"
-    assert (tmp_path / "out" / "smoke" / "my_method" / "summary.json").is_file()
+    (run_dir,) = (tmp_path / "out" / "smoke").glob("my_method-*")  # <method>-<config hash>
+    assert (run_dir / "summary.json").is_file()
     board = pd.read_csv(tmp_path / "lb" / "smoke.csv")
     assert board["method"].tolist() == ["my_method"]
     # The recorded PSNR is that of the decoded video against the truth (yuv420p loses some chroma).
     gt = read_clip(cases[0].target)
     pred, _ = read_video(videos / f"{cases[0].id}.mp4")
     mse = ((pred / 255.0 - gt.frames / 255.0) ** 2).reshape(len(pred), -1).mean(1)
-    recs = pd.read_csv(tmp_path / "out" / "smoke" / "my_method" / "records.csv")
+    recs = pd.read_csv(run_dir / "records.csv")
     got = recs[(recs.case == cases[0].id) & (recs.metric == "psnr")].value.item()
     assert got == pytest.approx(np.mean(-10 * np.log10(mse)), abs=1e-3)
 

@@ -60,12 +60,25 @@ def test_gl_camera_to_world_converts_to_opencv_world_to_camera():
 def test_resample_indices_and_fit_frames():
     assert resample_indices(60, 30.0, 25.0).tolist() == [round(k * 30 / 25) for k in range(50)]
     assert len(resample_indices(50, 25.0, 25.0)) == 50
-    frames = np.zeros((9, 20, 40, 3), np.uint8)
-    frames[:, :, 10:30] = 200                                  # the centre square is bright, the sides dark
-    out = fit_frames(frames, 10, 8, 8)                         # one frame short: padded; 2:1 → cropped to 1:1
-    assert out.shape == (10, 8, 8, 3) and out.min() > 150
+    frames = np.zeros((9, 20, 20, 3), np.uint8)
+    frames[:, 5:15, 5:15] = 200
+    out, warnings = fit_frames(frames, 10, 10, 10)             # one frame short: padded; 20x20 → 10x10, said
+    assert out.shape == (10, 10, 10, 3) and out[:, 3:7, 3:7].min() > 150 and np.array_equal(out[9], out[8])
+    assert warnings == ["video: 20x20 frames resized to the case's 10x10"]
+    out, warnings = fit_frames(frames[:, :, :21], 9, 20, 20)   # 21x20 (an encoder's padding): cropped silently
+    assert out.shape == (9, 20, 20, 3) and warnings == []
+    out, warnings = fit_frames(np.concatenate([frames] * 2)[:10], 9, 20, 20)  # 1 extra frame dropped silently
+    assert len(out) == 9 and warnings == []
     with pytest.raises(ValueError, match="frames, but the case needs"):
         fit_frames(frames, 20, 8, 8)
+    with pytest.raises(ValueError, match="crop 50% of the picture"):  # 2:1 → 1:1 would crop half of it away
+        fit_frames(np.zeros((9, 20, 40, 3), np.uint8), 9, 20, 20)
+    _, warnings = fit_frames(np.zeros((9, 30, 40, 3), np.uint8), 9, 30, 30)  # 4:3 → 1:1: a quarter, said
+    assert warnings == ["video: 40x30 frames centre-cropped to the case's aspect ratio (25% cut away)"]
+    with pytest.raises(ValueError, match="2.25x as long"):
+        fit_frames(np.concatenate([frames] * 2), 8, 20, 20)
+    out, warnings = fit_frames(np.concatenate([frames] * 3)[:25], 20, 20, 20)  # 25 % extra: dropped, said
+    assert len(out) == 20 and warnings == ["video: 25 frames, the case needs 20: the last 5 dropped"]
 
 
 # ------------------------------------------------------------------------------------------ video folder

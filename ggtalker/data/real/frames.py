@@ -51,12 +51,13 @@ def resize_frames(frames: np.ndarray, height: int, width: int, batch: int = 64) 
     return out
 
 
-#: Frames beyond the case's length dropped with a warning, as a fraction of the case's length; a longer
-#: video is refused (a 4x too long video is another video or another frame rate, not this case's).
-MAX_SURPLUS = 0.1
-#: Relative change of aspect ratio cropped silently (an encoder's even-size padding); more is refused, since
-#: centre-cropping a 2:1 video to 1:1 throws half of the picture away.
-ASPECT_TOLERANCE = 0.03
+#: Extra frames dropped with a warning, as a fraction of the case's length; a longer video is refused (a 4x too
+#: long video is another video or another frame rate, and its first quarter is not this case's performance).
+MAX_SURPLUS = 0.25
+#: Fraction of the picture centre-cropping may cut away: silently up to the first (an encoder's even-size
+#: padding), with a warning up to the second (4:3 to 1:1 cuts 25 %); more is refused (cropping a 2:1 video,
+#: say a side-by-side comparison, to 1:1 scores half of one picture and half of another).
+CROP_SILENT, CROP_MAX = 0.03, 0.25
 #: Pixels of size difference resized silently (even-size padding); a larger resize is a warning.
 SIZE_TOLERANCE = 2
 
@@ -68,9 +69,10 @@ def fit_frames(frames: np.ndarray, n: int, height: int, width: int, max_pad: int
     Policy (documented in docs/real-data-and-adapters.md): up to ``max_pad`` missing or extra frames at the end
     are padded (the last frame repeated) or dropped silently (encoders drop or add a frame or two); up to
     :data:`MAX_SURPLUS` of ``n`` extra frames are dropped with a warning; a larger shortfall or surplus is an
-    error. An aspect ratio within :data:`ASPECT_TOLERANCE` of the target's is centre-cropped to it, a different
-    one is an error. The frames are then resized (antialiased bilinear), with a warning when the size differs
-    by more than :data:`SIZE_TOLERANCE` pixels.
+    error. Another aspect ratio is centre-cropped to the target's: silently while the crop cuts at most
+    :data:`CROP_SILENT` of the picture, with a warning up to :data:`CROP_MAX`, an error beyond. The frames are
+    then resized (antialiased bilinear), with a warning when the size differs by more than
+    :data:`SIZE_TOLERANCE` pixels.
 
     Returns:
         ``(frames (n, height, width, 3) uint8, warnings)``: one line per change beyond the silent tolerances,
@@ -82,24 +84,28 @@ def fit_frames(frames: np.ndarray, n: int, height: int, width: int, max_pad: int
     have, (h, w) = len(frames), frames.shape[1:3]
     if have < n - max_pad:
         raise ValueError(f"{where}: {have} frames, but the case needs {n} (at most {max_pad} may be padded)")
-    surplus = have - n
-    if surplus > max(max_pad, MAX_SURPLUS * n):
+    surplus, most = have - n, max(max_pad, int(MAX_SURPLUS * n))
+    if surplus > most:
         raise ValueError(f"{where}: {have} frames, but the case needs {n}: {have / n:.2f}x as long, not this case's "
-                         f"video at its frame rate (at most {max(max_pad, int(MAX_SURPLUS * n))} extra frames are "
-                         "dropped)")
+                         f"video at its frame rate (at most {most} extra frames are dropped)")
     if surplus > max_pad:
         warnings.append(f"{where}: {have} frames, the case needs {n}: the last {surplus} dropped")
     frames = frames[:n]
     if len(frames) < n:
         frames = np.concatenate([frames, np.repeat(frames[-1:], n - len(frames), 0)])
     aspect, want = w / h, width / height
-    if abs(aspect / want - 1) > ASPECT_TOLERANCE:
-        raise ValueError(f"{where}: {w}x{h} frames (aspect {aspect:.3f}), but the case is {width}x{height} "
-                         f"(aspect {want:.3f}): centre-cropping would score part of the picture; render the case's "
+    cut = 1 - min(aspect, want) / max(aspect, want)
+    if cut > CROP_MAX:
+        raise ValueError(f"{where}: {w}x{h} frames, but the case is {width}x{height}: matching its aspect ratio "
+                         f"would crop {cut:.0%} of the picture away (at most {CROP_MAX:.0%}); render the case's "
                          "aspect ratio")
+    if cut > CROP_SILENT:
+        warnings.append(f"{where}: {w}x{h} frames centre-cropped to the case's aspect ratio ({cut:.0%} cut away)")
     frames = center_crop(frames, want)
-    if abs(w - width) > SIZE_TOLERANCE or abs(h - height) > SIZE_TOLERANCE:
-        warnings.append(f"{where}: {w}x{h} frames resized to the case's {width}x{height}")
+    ch, cw = frames.shape[1:3]
+    if abs(cw - width) > SIZE_TOLERANCE or abs(ch - height) > SIZE_TOLERANCE:
+        warnings.append(f"{where}: {cw}x{ch} frames{' (cropped)' if (cw, ch) != (w, h) else ''} resized to the "
+                        f"case's {width}x{height}")
     return resize_frames(frames, height, width), warnings
 
 
