@@ -24,7 +24,7 @@ from ggtalker.core.video import write_video
 
 def camera_path(kind: str, n: int, size: int, fps: float) -> Cameras:
     """``frontal``: a fixed camera in front; ``orbit``: yaw 40°·sin(2π t / 6 s), pitch 0."""
-    from ggtalker.synth.cameras import intrinsics, look_at, orbit_eye
+    from ggtalker.core.cameras import intrinsics, look_at, orbit_eye
 
     if kind == "frontal":
         yaw = np.zeros(n)

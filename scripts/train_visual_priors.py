@@ -5,7 +5,7 @@
     python scripts/train_visual_priors.py ... --zoo                                    # also write zoo entries
 
 Writes ``OUT/e2v.pt``, ``OUT/inpainter.pt``, ``OUT/train_log.json``. ``--data DIR`` trains on a folder of clip
-folders instead of rendering the SynthTalk visual corpus (:mod:`ggtalker.gaussians.corpus`).
+folders instead of rendering the SynthTalk visual corpus (:mod:`ggtalker.train.visual_corpus`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from ggtalker.gaussians.corpus import build_visual_corpus
+from ggtalker.train.visual_corpus import build_visual_corpus
 from ggtalker.gaussians.data import load_identities
 from ggtalker.gaussians.inpainter import BodyInpainter
 from ggtalker.gaussians.prior import E2VConfig, E2VPrior
@@ -85,7 +85,7 @@ def main() -> None:
         from ggtalker.zoo import save_entry
 
         recipe = "python " + " ".join([sys.argv[0], *[x for x in sys.argv[1:]]])
-        corpus = f"ggtalker.gaussians.corpus.build_visual_corpus({a.scale!r}, seed={a.seed})" if not a.data else str(a.data)
+        corpus = f"ggtalker.train.visual_corpus.build_visual_corpus({a.scale!r}, seed={a.seed})" if not a.data else str(a.data)
         if log_e2v:
             save_entry("e2v_synthtalk", out / "e2v.pt", recipe=recipe, data=corpus, steps=cfg.steps, device=device,
                        metrics={"photo_l1_ssim_first": log_e2v[0]["photo"], "photo_l1_ssim_last": log_e2v[-1]["photo"]})

@@ -15,7 +15,7 @@ from ggtalker.gaussians.head import N_GEOM
 from ggtalker.gaussians.inpainter import BodyInpainter, cut_region
 from ggtalker.gaussians.prior import E2VConfig, E2VPrior
 from ggtalker.gaussians.render import render_head
-from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.core.params import PARAM_DIMS
 
 torch.set_num_threads(2)
 SIZE = 32
@@ -155,7 +155,7 @@ def test_a2e_adaptation_keeps_the_best_held_out_state() -> None:
     from ggtalker.a2e.diffusion import Diffusion
     from ggtalker.a2e.model import A2EConfig, A2ENet
     from ggtalker.a2e.prior import A2EPrior
-    from ggtalker.gaussians.a2e_adapt import finetune_a2e
+    from ggtalker.a2e.adapt import finetune_a2e
 
     torch.manual_seed(0)
     cfg = A2EConfig(audio_dim=800, d_model=32, n_heads=2, n_layers=1, audio_layers=1, window=20, prev=4)

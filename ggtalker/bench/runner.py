@@ -23,7 +23,8 @@ from ggtalker.bench.records import (
     CaseResult, MetricRecord, array_hash, atomic_write_text, device_name, git_commit, package_versions,
     per_frame_frame, records_frame,
 )
-from ggtalker.bench.suite import Case, Suite
+from ggtalker.bench.suite import Suite
+from ggtalker.core.case import Case
 from ggtalker.core.clip import Clip, read_clip
 from ggtalker.core.registry import METHODS, METRICS, SUITES
 

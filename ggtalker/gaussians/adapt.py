@@ -4,7 +4,7 @@
 2. Optimise the UV map (and the color MLP) with the tracked parameters frozen.
 3. Optimise jointly with per-frame parameter corrections (absorbs monocular tracking error).
 4. Fine-tune the Body Inpainter on the clip's own frames composited from the adapted head.
-The audio prior is adapted separately (:mod:`ggtalker.gaussians.a2e_adapt`). Steps are configurable;
+The audio prior is adapted separately (:mod:`ggtalker.a2e.adapt`). Steps are configurable;
 :class:`IdentityState` is what generation needs and what ``scripts/talk.py`` loads.
 """
 

@@ -10,7 +10,7 @@ import torch
 from ggtalker.gaussians.color_mlp import ColorMLP
 from ggtalker.gaussians.head import GaussianHead
 from ggtalker.render.gaussians import rasterization
-from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.core.params import PARAM_DIMS
 
 
 @dataclass

@@ -98,7 +98,7 @@ class GGTalker(Method):
                 log.warning("%s: no training clip has audio; the A2E prior is not adapted", identity)
             else:
                 a2e = copy.deepcopy(a2e)
-                from ggtalker.gaussians.a2e_adapt import finetune_a2e
+                from ggtalker.a2e.adapt import finetune_a2e
 
                 rep = finetune_a2e(a2e, clip.audio, clip.params, clip.fps, seed=self.seed, progress=self.progress,
                                    **self.adapt_a2e)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ggtalker.bench.toy import cache_root
+from ggtalker.core.cache import cache_root
 from ggtalker.core.audio import SAMPLE_RATE
 from ggtalker.core.clip import Clip, read_clip, write_clip
 from ggtalker.metrics.sync_expert import (

@@ -39,7 +39,7 @@ def main() -> None:
     from ggtalker.gaussians.prior import E2VPrior
     from ggtalker.gaussians.render import facing_camera, full_params
     from ggtalker.render.gaussians import rasterization
-    from ggtalker.synth.cameras import intrinsics, look_at, orbit_eye
+    from ggtalker.core.cameras import intrinsics, look_at, orbit_eye
 
     fps, n, S = 25.0, int(a.seconds * 25), a.size
     if a.identity:

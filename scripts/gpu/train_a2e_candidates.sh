@@ -17,14 +17,14 @@ WORK=${WORK:-/tmp/a2e_candidates}
 mkdir -p "$OUT" "$WORK"
 NGPU=$(python -c "import torch; print(max(1, torch.cuda.device_count()))")
 T0=$(date +%s)
-python -c "from ggtalker.a2e.data import build_corpus; build_corpus('$SCALE', workers=16)" 2>&1 | tail -n 1
+python -c "from ggtalker.train.a2e_corpus import build_corpus; build_corpus('$SCALE', workers=16)" 2>&1 | tail -n 1
 echo "corpus ready after $(( $(date +%s) - T0 )) s"
 THREADS=$(( 16 / $# > 1 ? 16 / $# : 1 ))
 i=0; pids=(); names=()
 for spec in "$@"; do
   name=${spec%%:*}; overrides=${spec#*:}
   # shellcheck disable=SC2086  # the overrides are separate key=value words
-  CUDA_VISIBLE_DEVICES=$(( i % NGPU )) python -m ggtalker.a2e.train scale=$SCALE device=$DEVICE steps="$STEPS" \
+  CUDA_VISIBLE_DEVICES=$(( i % NGPU )) python -m ggtalker.train.a2e scale=$SCALE device=$DEVICE steps="$STEPS" \
     max_minutes="$MAXMIN" threads=$THREADS workers=16 $overrides out="$WORK/$name" > "$WORK/$name.log" 2>&1 &
   pids+=($!); names+=("$name"); i=$(( i + 1 ))
 done

@@ -18,7 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ggtalker.a2e.diffusion import motion_loss
-from ggtalker.synth.params import pack
+from ggtalker.core.params import pack
 
 TUNED = ("audio_in", "audio_tf", "layers", "out", "out_norm")
 

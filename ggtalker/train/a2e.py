@@ -1,9 +1,9 @@
 """Train the Audio-Expression prior (or its regressor twin) on the SynthTalk corpus.
 
-    python -m ggtalker.a2e.train scale=smoke out=/tmp/a2e              # CPU, a couple of minutes
-    python -m ggtalker.a2e.train scale=full out=OUT device=cuda        # one H200, minutes
-    torchrun --nproc_per_node=2 -m ggtalker.a2e.train scale=full ...   # DDP over GPUs
-    python -m ggtalker.a2e.train scale=smoke mode=regress out=/tmp/reg # the deterministic regressor
+    python -m ggtalker.train.a2e scale=smoke out=/tmp/a2e              # CPU, a couple of minutes
+    python -m ggtalker.train.a2e scale=full out=OUT device=cuda        # one H200, minutes
+    torchrun --nproc_per_node=2 -m ggtalker.train.a2e scale=full ...   # DDP over GPUs
+    python -m ggtalker.train.a2e scale=smoke mode=regress out=/tmp/reg # the deterministic regressor
 
 Arguments are ``key=value`` overrides of :data:`DEFAULTS` (OmegaConf dotlist). Re-running with the same
 ``out`` resumes from ``out/train_state.pt`` (weights, optimizer, step, loss history). Writes ``out/a2e.pt``
@@ -24,12 +24,12 @@ import torch
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
-from ggtalker.a2e.data import WindowSampler, build_corpus, corpus_speakers, style_names
 from ggtalker.a2e.diffusion import Diffusion
 from ggtalker.a2e.model import A2EConfig, A2ENet
 from ggtalker.a2e.prior import A2EPrior, param_slice
 from ggtalker.audio import band_statistics, build_encoder
 from ggtalker.synth.recipes import WORLD_VERSION
+from ggtalker.train.a2e_corpus import WindowSampler, build_corpus, corpus_speakers, style_names
 
 #: Per-scale defaults; any key can be overridden on the command line.
 DEFAULTS = {
@@ -255,7 +255,7 @@ def train(cfg: dict) -> Path:
     if cfg.get("zoo"):
         from ggtalker.zoo import save_entry
 
-        recipe = "python -m ggtalker.a2e.train " + " ".join(f"{k}={v}" for k, v in _overrides(cfg).items())
+        recipe = "python -m ggtalker.train.a2e " + " ".join(f"{k}={v}" for k, v in _overrides(cfg).items())
         dev_name = torch.cuda.get_device_name() if dev.startswith("cuda") else f"cpu ({os.cpu_count()} cores visible)"
         card = save_entry(cfg["zoo"], path, recipe=recipe, data=f"SynthTalk A2E corpus '{cfg['corpus']}' "
                           f"({len(corpus)} performances, {len(corpus.params)} frames, training sentences; "

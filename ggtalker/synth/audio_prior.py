@@ -16,8 +16,8 @@ import json
 
 import numpy as np
 
-from ggtalker.bench.suite import Case
-from ggtalker.bench.toy import cache_root
+from ggtalker.core.cache import cache_root
+from ggtalker.core.case import Case
 from ggtalker.core.clip import Cameras, Clip, write_clip
 from ggtalker.synth.recipes import WORLD_VERSION
 
