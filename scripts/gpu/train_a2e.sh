@@ -5,6 +5,7 @@
 # Writes OUT/{a2e,a2e_reg}/ (a2e.pt, loss.png, log.json, train_state.pt), OUT/zoo/<name>/ (copy these three
 # folders into ggtalker/zoo/ and commit), OUT/leaderboards/audio_prior.csv (smoke-scale suite, checkpoints from OUT).
 # EVAL=0 skips the scoring. With >1 GPU the diffusion prior trains with torchrun DDP on all but the last GPU; the regressor uses the last.
+# RESUME=1 continues the runs saved in OUT/{a2e,a2e_reg}/train_state.pt (resume=true) on a later call.
 set -euo pipefail
 OUT=${1:?usage: train_a2e.sh OUT}
 mkdir -p "$OUT"
@@ -18,7 +19,7 @@ FIT=${FIT:-}            # FIT=6: fit the one-cycle schedule into 6 minutes (trai
 T0=$(date +%s)
 # The corpus (CPU, 16 workers) once, before the trainers read it from the cache.
 python -c "from ggtalker.train.a2e_corpus import build_corpus; build_corpus('$SCALE', workers=16)" 2>&1 | tail -n 2
-COMMON="scale=$SCALE steps=$STEPS max_minutes=$MAXMIN zoo_root=$OUT/zoo workers=16 threads=4${FIT:+ fit_minutes=$FIT}"
+COMMON="scale=$SCALE steps=$STEPS max_minutes=$MAXMIN zoo_root=$OUT/zoo workers=16 threads=4${FIT:+ fit_minutes=$FIT}${RESUME:+ resume=true}"
 if [ "$NGPU" -gt 2 ]; then
   CUDA_VISIBLE_DEVICES=$(seq -s, 0 $((NGPU - 2))) torchrun --standalone --nproc_per_node=$((NGPU - 1)) -m ggtalker.train.a2e \
     $COMMON device=$DEVICE out="$OUT/a2e" zoo=a2e_synthtalk > "$OUT/train_a2e.log" 2>&1 &

@@ -5,6 +5,7 @@
 #   python eval/run.py method=a2e suite=audio_prior_val +method.params.checkpoint=<name>/a2e.pt
 # Usage (after `source scripts/gpu/setup_env.sh`):
 #   bash scripts/gpu/train_a2e_candidates.sh OUT "b256:batch=256" "b256_reg:batch=256 mode=regress" ...
+# RESUME=1 continues each candidate from WORK/<name>/train_state.pt.
 set -euo pipefail
 OUT=${1:?usage: train_a2e_candidates.sh OUT "name:key=value ..." ...}
 shift
@@ -25,7 +26,7 @@ for spec in "$@"; do
   name=${spec%%:*}; overrides=${spec#*:}
   # shellcheck disable=SC2086  # the overrides are separate key=value words
   CUDA_VISIBLE_DEVICES=$(( i % NGPU )) python -m ggtalker.train.a2e scale=$SCALE device=$DEVICE steps="$STEPS" \
-    max_minutes="$MAXMIN" threads=$THREADS workers=16 $overrides out="$WORK/$name" > "$WORK/$name.log" 2>&1 &
+    max_minutes="$MAXMIN" threads=$THREADS workers=16 ${RESUME:+resume=true} $overrides out="$WORK/$name" > "$WORK/$name.log" 2>&1 &
   pids+=($!); names+=("$name"); i=$(( i + 1 ))
 done
 for k in "${!pids[@]}"; do
