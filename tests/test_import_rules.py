@@ -26,9 +26,14 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"train"}),
 )
 LAYER = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
+#: The thin callers of the model: they may reach the model only through ggtalker.talker.
+THIN_CALLERS = ("scripts/talk.py", "scripts/adapt_identity.py", "scripts/gpu/bench_pipeline.py",
+                "ggtalker/methods/ggtalker.py")
+MODEL_INTERNALS = ("a2e", "gaussians", "render")
 #: What ``from ggtalker import X`` means: the root package holds the repository root and, lazily, the model.
-ROOT_NAMES = {"REPO_ROOT": "core", "__version__": "core", "Talker": "talker", "Identity": "talker",
-              "Talk": "talker", "AdaptConfig": "talker"}
+ROOT_NAMES = {"REPO_ROOT": "core", "__version__": "core",
+              **{n: "talker" for n in ("A2EAdaptConfig", "AdaptConfig", "HeadAdaptConfig", "Identity", "Talk",
+                                       "TalkChunk", "Talker")}}
 
 
 def _package(module: str) -> str | None:
@@ -89,6 +94,15 @@ def violations() -> list[str]:
 def test_every_import_points_down() -> None:
     bad = violations()
     assert not bad, "imports against the layering:\n" + "\n".join(bad)
+
+
+def test_thin_callers_reach_the_model_only_through_the_talker() -> None:
+    bad = []
+    for rel in THIN_CALLERS:
+        for line, module, names in imports(REPO_ROOT / rel):
+            if _package(module) in MODEL_INTERNALS:
+                bad.append(f"{rel}:{line} imports {module}")
+    assert not bad, "model wiring outside ggtalker.talker:\n" + "\n".join(bad)
 
 
 def test_the_checker_sees_function_level_and_relative_imports(tmp_path) -> None:

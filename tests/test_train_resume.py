@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from ggtalker.core.params import PARAM_DIMS
-from ggtalker.gaussians.data import FrameSet
+from ggtalker.gaussians.data import FrameSet, frameset
 from ggtalker.gaussians.inpainter import BodyInpainter
-from ggtalker.gaussians.prior import E2VConfig, E2VPrior
 from ggtalker.train.checkpoint import TrainingState
+from tiny_head import tiny_clip, tiny_prior
 
 torch.set_num_threads(1)
 N = 2  # steps before the interruption; every run trains 2N
@@ -67,26 +66,9 @@ def _assert_same_state(a: dict, b: dict) -> None:
     same({k: v for k, v in a["extra"].items() if k != "cfg"}, {k: v for k, v in b["extra"].items() if k != "cfg"})
 
 
-def _identities(size: int = 16, n: int = 3) -> dict[str, FrameSet]:
-    """Two tiny identities: random frames, a disc for a head mask, cameras 0.55 m in front."""
-    out = {}
-    yy, xx = np.mgrid[0:size, 0:size]
-    disc = torch.from_numpy(((xx - size / 2) ** 2 + (yy - size / 2) ** 2 < (size / 3) ** 2).astype(np.float32))
-    K = torch.tensor([[size * 1.6, 0, size / 2], [0, size * 1.6, size / 2], [0, 0, 1]]).expand(n, 3, 3).clone()
-    w2c = torch.diag(torch.tensor([-1.0, -1.0, -1.0, 1.0])).expand(n, 4, 4).clone()
-    w2c[:, 2, 3] = 0.55
-    for i in range(2):
-        g = torch.Generator().manual_seed(i)
-        params = {k: 0.3 * torch.rand(n, d, generator=g) for k, d in PARAM_DIMS.items()}
-        params["pose"] = torch.zeros(n, 6)
-        out[f"id{i}"] = FrameSet(torch.rand(n, size, size, 3, generator=g), disc.expand(n, -1, -1).clone(), params, K,
-                                 w2c, torch.zeros(n, dtype=torch.long))
-    return out
-
-
-def _tiny_e2v(seed: int) -> E2VPrior:
-    torch.manual_seed(seed)
-    return E2VPrior(E2VConfig(uv_res=16, n_feat=4, gen_width=8, mlp_hidden=16))
+def _identities() -> dict[str, FrameSet]:
+    """Two tiny identities of three frames each."""
+    return {f"id{i}": frameset([tiny_clip(tiny_prior(), 3, seed=i)]) for i in range(2)}
 
 
 def test_e2v_trainer_resumes_exactly(tmp_path, interrupt_after_checkpoint):
@@ -95,16 +77,16 @@ def test_e2v_trainer_resumes_exactly(tmp_path, interrupt_after_checkpoint):
     arm, disarm = interrupt_after_checkpoint
     ids = _identities()
     cfg = E2VTrainConfig(steps=2 * N, batch=2, ckpt_every=N, log_every=1)
-    train_e2v(_tiny_e2v(0), ids, cfg, progress=False, state_path=tmp_path / "straight.pt")
+    train_e2v(tiny_prior(0), ids, cfg, progress=False, state_path=tmp_path / "straight.pt")
     arm()
     with pytest.raises(_Interrupted):
-        train_e2v(_tiny_e2v(0), ids, cfg, progress=False, state_path=tmp_path / "resumed.pt")
+        train_e2v(tiny_prior(0), ids, cfg, progress=False, state_path=tmp_path / "resumed.pt")
     disarm()
     assert _saved(tmp_path / "resumed.pt")["step"] == N
     with pytest.raises(SystemExit, match="--resume"):  # never silently over an existing state
-        train_e2v(_tiny_e2v(0), ids, cfg, progress=False, state_path=tmp_path / "resumed.pt")
+        train_e2v(tiny_prior(0), ids, cfg, progress=False, state_path=tmp_path / "resumed.pt")
     # A fresh process: other initial weights, which the state replaces.
-    log = train_e2v(_tiny_e2v(1), ids, cfg, progress=False, state_path=tmp_path / "resumed.pt", resume=True)
+    log = train_e2v(tiny_prior(1), ids, cfg, progress=False, state_path=tmp_path / "resumed.pt", resume=True)
     assert [r["step"] for r in log] == list(range(1, 2 * N + 1))
     _assert_same_state(_saved(tmp_path / "straight.pt"), _saved(tmp_path / "resumed.pt"))
 
@@ -113,7 +95,7 @@ def test_inpainter_trainer_resumes_exactly(tmp_path, interrupt_after_checkpoint)
     from ggtalker.train.inpainter import train_inpainter
 
     arm, disarm = interrupt_after_checkpoint
-    ids = _identities(size=24)
+    ids = _identities()
 
     def run(path, seed=0, resume=False):
         torch.manual_seed(seed)

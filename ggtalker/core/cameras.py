@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ggtalker.core.clip import Cameras
+
 #: Where every camera looks (metres, world frame): a little below the head centre.
 LOOK_AT = np.array([0.0, -0.05, 0.0])
 #: Vertical field of view of the default lens and the default camera distance.
@@ -48,3 +50,24 @@ def orbit_eye(yaw_deg: float, pitch_deg: float, distance: float = DISTANCE, targ
     """Camera centre on a sphere around ``target`` at ``yaw``/``pitch`` (degrees)."""
     y, p = np.radians(yaw_deg), np.radians(pitch_deg)
     return target + distance * np.array([np.cos(p) * np.sin(y), np.sin(p), np.cos(p) * np.cos(y)])
+
+
+#: Camera paths :func:`camera_path` knows.
+CAMERA_PATHS = ("frontal", "orbit")
+
+
+def camera_path(kind: str, n: int, size: int | tuple[int, int], fps: float = 25.0) -> Cameras:
+    """``n`` frames of a named camera path with the default lens at ``size``.
+
+    ``frontal``: a fixed camera in front; ``orbit``: yaw 40°·sin(2π t / 6 s), pitch 0, to show the head from
+    the side.
+    """
+    if kind == "frontal":
+        yaw = np.zeros(n)
+    elif kind == "orbit":
+        yaw = 40.0 * np.sin(2 * np.pi * np.arange(n) / fps / 6.0)
+    else:
+        raise ValueError(f"camera path must be one of {', '.join(CAMERA_PATHS)}, got {kind!r}")
+    K = np.tile(intrinsics(size)[None], (n, 1, 1)).astype(np.float32)
+    w2c = np.stack([look_at(orbit_eye(float(y), 0.0)) for y in yaw]).astype(np.float32)
+    return Cameras(K, w2c)

@@ -81,14 +81,17 @@ class BodyInpainter(nn.Module):
         return save_atomic(self.state(half), path)
 
     @classmethod
-    def load(cls, path: str | Path, device: str = "cpu") -> "BodyInpainter":
-        """A default-sized inpainter with the weights of a checkpoint written by :meth:`save`."""
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        if not isinstance(ckpt, dict) or ckpt.get("format", CKPT_FORMAT) != CKPT_FORMAT or "state_dict" not in ckpt:
-            raise ValueError(f"{path}: not a {CKPT_FORMAT} checkpoint")
+    def from_state(cls, ckpt: dict[str, Any], device: str = "cpu", where: str = "checkpoint") -> "BodyInpainter":
+        """A default-sized inpainter with the weights of a checkpoint dict of :meth:`state` (fp32)."""
+        if not isinstance(ckpt, dict) or ckpt.get("format") != CKPT_FORMAT or "state_dict" not in ckpt:
+            raise ValueError(f"{where}: not a {CKPT_FORMAT} checkpoint")
         inp = cls()
         inp.load_state_dict({k: v.float() for k, v in ckpt["state_dict"].items()})
         return inp.to(device)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "cpu") -> "BodyInpainter":
+        return cls.from_state(torch.load(path, map_location="cpu", weights_only=True), device, where=str(path))
 
     @classmethod
     def from_zoo(cls, name: str = "inpainter_synthtalk", device: str = "cpu") -> "BodyInpainter":
