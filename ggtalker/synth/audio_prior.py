@@ -76,7 +76,7 @@ def _cases(root, perfs: dict[str, list], build) -> list[Case]:
                             meta={"family": fam, "language": perf.voice.language, "voice": perf.voice.id(),
                                   "text": perf.text, "identity_seed": TEST_IDENTITIES[i % len(TEST_IDENTITIES)]})
                 write_clip(clip, path, overwrite=True)
-            cases.append(Case(id=f"{fam}_{i:03d}", identity="prior", train=[], target=path, tags={"family": fam}))
+            cases.append(Case(id=f"{fam}_{i:03d}", identity="audio_only", train=[], target=path, tags={"family": fam}))
     return cases
 
 

@@ -66,7 +66,7 @@ def train_e2v(prior: E2VPrior, identities: dict[str, FrameSet], cfg: E2VTrainCon
     names = sorted(identities)
     opt = torch.optim.Adam(prior.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps, eta_min=cfg.lr * 0.1)
-    state = TrainingState(state_path, cfg.ckpt_every, {"prior": prior, "opt": opt, "sched": sched}, {"batches": g}) \
+    state = TrainingState(state_path, cfg.ckpt_every, {"e2v": prior, "opt": opt, "sched": sched}, {"batches": g}) \
         if state_path is not None else None
     start, extra = state.begin(resume) if state is not None else (0, {})
     log, run, t0 = extra.get("log", []), extra.get("run", []), time.perf_counter()
