@@ -2,24 +2,38 @@
 
     python scripts/adapt_identity.py --clip CLIP_DIR [CLIP_DIR ...] --out me.pt [--method ggtalker] [--device cpu]
 
-Clip folders are in the harness' clip format (frames, audio, cameras, tracked params, masks). The
-adaptation budget is the registered method's (``eval/conf/method/<method>.yaml``); override with
-``--set adapt.steps_uv=200`` style arguments.
+Clip folders are in the harness' clip format (frames, audio, cameras, tracked params, masks). The priors and
+the adaptation budget are the registered method's (``eval/conf/method/<method>.yaml``): its ``Talker`` and
+``AdaptConfig``. Override with ``--set adapt.steps_uv=200`` style arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from pathlib import Path
 
 import torch
 
-from ggtalker.core.clip import read_clip
+from ggtalker.core.clip import ClipError, read_clip
 from ggtalker.core.registry import METHODS
 
 
-def main() -> None:
+def _overrides(params: dict, items: list[str]) -> dict:
+    """``params`` with dotted ``key=value`` overrides applied (values parsed as JSON where they look like it)."""
+    for item in items:
+        key, _, val = item.partition("=")
+        node = params
+        *parents, leaf = key.split(".")
+        for k in parents:
+            node = node.setdefault(k, {})
+        node[leaf] = json.loads(val) if val[:1] in "0123456789-[{tf" else val
+    return params
+
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clip", nargs="+", required=True)
     ap.add_argument("--out", required=True)
@@ -27,24 +41,28 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--set", nargs="*", default=[], help="dotted overrides of the method params, e.g. adapt.steps_uv=200")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
-    spec = METHODS.spec(a.method)
-    params = spec.get("params") or {}
-    for item in a.set:
-        key, _, val = item.partition("=")
-        node = params
-        *parents, leaf = key.split(".")
-        for k in parents:
-            node = node.setdefault(k, {})
-        node[leaf] = json.loads(val) if val[:1] in "0123456789-[{tf" else val
-    method = METHODS.build({**spec, "params": params}, device=a.device)
-    clips = [read_clip(p) for p in a.clip]
+    # Inputs are checked before the adaptation starts.
+    try:
+        spec = METHODS.spec(a.method)
+        method = METHODS.build({**spec, "params": _overrides(spec.get("params") or {}, a.set)}, device=a.device)
+        talker, config = method.talker, method.adapt_config  # a GGTalker method: its model and budget
+        clips = [read_clip(p) for p in a.clip]
+        out_dir = Path(a.out).resolve().parent
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(out_dir, os.W_OK):
+            raise ValueError(f"{out_dir}: cannot write the identity there")
+    except AttributeError:
+        ap.exit(2, f"adapt_identity.py: error: method {a.method!r} is not a GGTalker method (it has no Talker)\n")
+    except (OSError, ValueError, KeyError, TypeError, ClipError) as e:
+        ap.exit(2, f"adapt_identity.py: error: {e.args[0] if isinstance(e, KeyError) else e}\n")
     t0 = time.perf_counter()
-    prep = method.prepare(clips[0].meta.get("identity", clips[0].id), clips)
-    prep["state"].report["prepare_s"] = time.perf_counter() - t0
-    path = prep["state"].save(a.out)
-    print(f"wrote {path} in {time.perf_counter() - t0:.0f} s: {json.dumps(prep['state'].report, default=str)}")
+    identity = talker.adapt(clips, config, name=str(clips[0].meta.get("identity", clips[0].id)))
+    identity.report["prepare_s"] = time.perf_counter() - t0
+    path = identity.save(a.out)
+    report = {"head": identity.head.report, **identity.report}
+    print(f"wrote {path} in {time.perf_counter() - t0:.0f} s: {json.dumps(report, default=str)}")
 
 
 if __name__ == "__main__":

@@ -18,10 +18,11 @@ import psutil
 import torch
 
 from ggtalker.synth.cameras import phone_cameras
+from ggtalker.synth.gl import gl_context, vertex_normals
 from ggtalker.synth.head import head_model
 from ggtalker.synth.performance import VoiceSpec, perform
 from ggtalker.synth.recipes import trim_performance
-from ggtalker.synth.render import Renderer, gl_context, vertex_normals
+from ggtalker.synth.render import Renderer
 from ggtalker.synth.world import render_clip
 
 

@@ -27,7 +27,7 @@ def synthtalk_source(n_identities: int = 12):
     and blinking is carried by the color MLP (a documented simplification).
     """
     from ggtalker.synth.head import HeadModel
-    from ggtalker.synth.params import PARAM_DIMS
+    from ggtalker.core.params import PARAM_DIMS
 
     zero = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
     units = [(k, i) for k in ("expr", "jaw", "blink") for i in range(PARAM_DIMS[k])]

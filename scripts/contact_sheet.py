@@ -19,7 +19,7 @@ from ggtalker.core.clip import Cameras
 from ggtalker.core.video import write_video
 from ggtalker.synth.cameras import phone_cameras, static_cameras
 from ggtalker.synth.head import head_model
-from ggtalker.synth.params import EXPR_NAMES
+from ggtalker.core.params import EXPR_NAMES
 from ggtalker.synth.render import Renderer
 
 E = {n: i for i, n in enumerate(EXPR_NAMES)}

@@ -17,7 +17,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ggtalker.metrics.sync_expert import ZOO_NAME, SyncExpert  # noqa: E402
-from ggtalker.metrics.sync_expert_train import load_prepared, separation, sync_clips  # noqa: E402
+from ggtalker.train.sync_expert import load_prepared, separation, sync_clips  # noqa: E402
 
 
 def main() -> None:

@@ -29,9 +29,9 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(2)
-    from ggtalker.a2e.energy import EnergyBaseline
+    from baselines.a2e_energy import EnergyBaseline
     from ggtalker.a2e.prior import A2EPrior
-    from ggtalker.a2e.suite import audio_prior_cases
+    from ggtalker.synth.audio_prior import audio_prior_cases
     from ggtalker.core.clip import read_clip
     from ggtalker.metrics.params import mouth_openness
     from ggtalker.zoo import load_path

@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ggtalker.audio.formants import formants  # noqa: E402
 from ggtalker.synth import sentences as bank  # noqa: E402
-from ggtalker.synth.espeak import synthesize  # noqa: E402
-from ggtalker.synth.visemes import base_mnemonic, classify  # noqa: E402
+from ggtalker.synth.espeak import base_mnemonic, synthesize  # noqa: E402
+from ggtalker.synth.visemes import classify  # noqa: E402
 from ggtalker.synth.vowel_acoustics import TABLE  # noqa: E402
 
 #: Vowel segments shorter than this give no stable formant estimate at their centre.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ggtalker.a2e.data import corpus_jobs, style_names
+from ggtalker.train.a2e_corpus import corpus_jobs, style_names
 from ggtalker.synth.sentences import (OOD_LANGUAGES, OOD_VOICES, PRIOR_LANGUAGES, PRIOR_VOICES, TRAIN_LANGUAGES,
                                       TRAIN_VOICES, sentences)
 from ggtalker.synth.splits import target_sentence_set
@@ -28,7 +28,7 @@ def test_corpus_speaks_only_training_sentences_languages_and_voices():
 
 
 def test_suite_families_use_held_out_material():
-    from ggtalker.a2e.suite import family_performance
+    from ggtalker.synth.audio_prior import family_performance
 
     base = family_performance("in_dist", 0, seed=0)
     assert base.text in set(sentences(base.voice.language, "test"))
@@ -42,7 +42,7 @@ def test_suite_families_use_held_out_material():
 def test_speed_perturbation_moves_pitch_and_tempo_together():
     import numpy as np
 
-    from ggtalker.a2e.data import SCALES, speed_perturb
+    from ggtalker.train.a2e_corpus import SCALES, speed_perturb
 
     sr, n = 16000, 50  # 2 s of a 200 Hz tone with a parameter ramp over 50 frames at 25 fps
     audio = np.sin(2 * np.pi * 200 * np.arange(2 * sr) / sr).astype(np.float32)
@@ -59,7 +59,7 @@ def test_speed_perturbation_moves_pitch_and_tempo_together():
 
 
 def test_validation_split_is_disjoint_from_training_and_test():
-    from ggtalker.a2e.suite import VAL_FAMILIES, val_performances
+    from ggtalker.synth.audio_prior import VAL_FAMILIES, val_performances
     from ggtalker.synth.sentences import VAL_LANGUAGES
 
     assert not set(VAL_LANGUAGES) & (set(PRIOR_LANGUAGES) | set(OOD_LANGUAGES))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ggtalker.a2e.energy import EnergyBaseline, frame_energy
-from ggtalker.a2e.suite import _camera
+from baselines.a2e_energy import EnergyBaseline, frame_energy
+from ggtalker.synth.audio_prior import _camera
 from ggtalker.bench.method import Generation
 from ggtalker.core.clip import Clip
 from ggtalker.metrics.params import ExpressionMSE, LipVertexError, MouthOpennessCorrelation

@@ -97,7 +97,7 @@ def test_blink_schedule_rate():
 
 def test_refitted_one_cycle_schedule_anneals_at_its_new_end():
     """fit_minutes shortens a run after its speed probe: the schedule must still warm up and anneal in full."""
-    from ggtalker.a2e.train import refit_schedule
+    from ggtalker.train.a2e import refit_schedule
 
     opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=1000, pct_start=0.05)

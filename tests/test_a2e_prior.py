@@ -79,7 +79,7 @@ def test_style_codes_change_the_output(prior, speech):
 
 
 def test_method_sampler_settings_override_the_checkpoint(prior, speech):
-    from ggtalker.a2e.methods import A2EMethod
+    from ggtalker.methods.a2e import A2EMethod
 
     default = A2EMethod()
     assert (default.prior.steps, default.prior.guidance) == (prior.steps, prior.guidance)

@@ -19,7 +19,7 @@ from baselines.adapters.spec import PLACEHOLDERS, STATUSES, MethodSpec, Requirem
 from baselines.precomputed import Precomputed
 from ggtalker.bench.regress import compose_cfg
 from ggtalker.bench.runner import make_request, run
-from ggtalker.bench.suite import Case
+from ggtalker.core.case import Case
 from ggtalker.bench.toy import toy_cases, toy_clip
 from ggtalker.core.clip import read_clip
 from ggtalker.core.registry import CONF_DIR, METHODS

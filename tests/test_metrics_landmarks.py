@@ -12,7 +12,8 @@ def astronaut():
 from ggtalker.bench.method import Generation
 from ggtalker.core.clip import Cameras, Clip
 from ggtalker.metrics.identity import CSIM, five_points
-from ggtalker.metrics.landmarks import LMD, MP_TO_68, Dlib68, MediaPipe68, landmark_distance
+from ggtalker.metrics.landmarks import LMD, landmark_distance
+from ggtalker.track.landmarks import MP_TO_68, Dlib68, MediaPipe68
 
 
 def _clip(frames):

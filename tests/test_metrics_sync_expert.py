@@ -9,7 +9,7 @@ from ggtalker.bench.toy import toy_clip
 from ggtalker.metrics.sync_expert import (
     CROP_H, CROP_W, SyncExpert, SyncExpertMetric, expert_scores, mouth_boxes, mouth_crops,
 )
-from ggtalker.metrics.sync_expert_train import delayed, prepare, sample_batch, train
+from ggtalker.train.sync_expert import delayed, prepare, sample_batch, train
 
 
 def test_embedding_shapes_and_roundtrip(tmp_path):
@@ -53,14 +53,14 @@ def test_training_lowers_the_loss_on_toy_clips():
 
 def test_metric_unavailable_without_zoo_entry():
     reason = SyncExpertMetric(zoo_name="no_such_entry").unavailable()
-    assert "no_such_entry" in reason and "train_sync_expert" in reason
+    assert "no_such_entry" in reason and "ggtalker.train.sync_expert" in reason
 
 
 def test_zoo_expert_separates_aligned_from_shifted_on_synthtalk_smoke_clips():
     """The shipped expert on two SynthTalk smoke targets (cached by the smoke suite): own audio beats audio
     delayed by 5 frames. The full measurement (16 held-out clips) is scripts/eval_sync_expert.py."""
     from ggtalker.core.clip import read_clip
-    from ggtalker.metrics.sync_expert_train import separation
+    from ggtalker.train.sync_expert import separation
     from ggtalker.synth.sources import smoke_cases
 
     torch.set_num_threads(1)

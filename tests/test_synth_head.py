@@ -4,7 +4,7 @@ import numpy as np
 
 from ggtalker.synth.head import LIP_VERTEX_IDS, HeadModel, head_model, landmark_vertex_ids, lip_vertices
 from ggtalker.synth.identity import Identity
-from ggtalker.synth.params import EXPR_NAMES
+from ggtalker.core.params import EXPR_NAMES
 
 
 def _params(n, **kw):

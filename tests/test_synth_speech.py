@@ -9,7 +9,7 @@ from ggtalker.core.audio import SAMPLE_RATE
 from ggtalker.synth.audio_fx import EFFECT_FAMILIES, OOD_FAMILIES, VOICE_FAMILIES, apply_family, ood_performance
 from ggtalker.synth.behaviour import loudness_envelope
 from ggtalker.synth.espeak import synthesize
-from ggtalker.synth.params import EXPR_NAMES, PARAM_DIMS
+from ggtalker.core.params import EXPR_NAMES, PARAM_DIMS
 from ggtalker.synth.performance import Performance, VoiceSpec, perform, shift_audio
 from ggtalker.synth.sentences import (OOD_LANGUAGES, OOD_VOICES, TRAIN_LANGUAGES, TRAIN_VOICES, sentences)
 from ggtalker.synth.visemes import classify

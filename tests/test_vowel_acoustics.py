@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from ggtalker.synth.visemes import VOWELS, classify, speech_curves
-from ggtalker.synth.vowel_acoustics import MAX_JAW_OFFSET, jaw_offset, jaw_offsets_from_table
+from ggtalker.synth.visemes import VOWELS, classify, jaw_offset, speech_curves
+from ggtalker.synth.vowel_acoustics import MAX_JAW_OFFSET, jaw_offsets_from_table
+
+BASE_JAW = {k: v.target["jaw"] for k, v in VOWELS.items()}
 
 
 def _row(lang, vowel, f1, n=10, voice="m3"):
@@ -19,7 +21,7 @@ def _table():
 
 
 def test_offsets_follow_f1_with_the_tables_own_slope():
-    off = jaw_offsets_from_table(_table())
+    off = jaw_offsets_from_table(_table(), BASE_JAW)
     k = (VOWELS["a"].target["jaw"] - VOWELS["i"].target["jaw"]) / (800.0 - 270.0)
     assert off[("xx", "a")] == pytest.approx(k * 50.0)
     assert off[("yy", "a:")] == pytest.approx(-k * 50.0)
@@ -29,12 +31,12 @@ def test_offsets_follow_f1_with_the_tables_own_slope():
 
 def test_offsets_are_bounded_and_take_the_median_over_voices():
     rows = [_row("xx", "a", 800), _row("yy", "a", 400), _row("xx", "i", 270), _row("yy", "i", 270)]
-    off = jaw_offsets_from_table(rows)
+    off = jaw_offsets_from_table(rows, BASE_JAW)
     assert off[("yy", "a")] == -MAX_JAW_OFFSET
     # a second and third voice that disagree: the median of the three voices' offsets wins
     rows3 = [dict(r, voice=v) for v in ("m1", "m3", "f3") for r in _table()]
     rows3 = [r for r in rows3 if not (r["voice"] == "f3" and r["vowel"] == "a:")] + [_row("yy", "a:", 100, voice="f3")]
-    assert jaw_offsets_from_table(rows3)[("yy", "a:")] == pytest.approx(jaw_offsets_from_table(_table())[("yy", "a:")])
+    assert jaw_offsets_from_table(rows3, BASE_JAW)[("yy", "a:")] == pytest.approx(jaw_offsets_from_table(_table(), BASE_JAW)[("yy", "a:")])
 
 
 def test_shipped_calibration_lowers_the_mid_sounding_open_vowels():

@@ -35,7 +35,7 @@ import imageio.v3 as iio
 import numpy as np
 
 from ggtalker.bench.method import DriveRequest, Generation, Method
-from ggtalker.bench.toy import cache_root
+from ggtalker.core.cache import cache_root
 from ggtalker.core.audio import save_audio
 from ggtalker.core.clip import Cameras, Clip
 from ggtalker.core.video import read_video, write_video

@@ -18,17 +18,13 @@ from ggtalker.a2e.diffusion import Diffusion
 from ggtalker.a2e.model import STYLE_DIM, A2EConfig, A2ENet
 from ggtalker.audio import AudioEncoder, build_encoder
 from ggtalker.core.checkpoint import save_atomic
-from ggtalker.synth.params import PARAM_DIMS, PARAM_ORDER, unpack
+from ggtalker.core.params import EXPR_NAMES, PARAM_DIMS, PARAM_ORDER, SPEECH_KEYS, unpack
 
 CKPT_FORMAT = "ggtalker-a2e/1"
 
 
 def speech_columns(motion_dim: int) -> torch.Tensor:
-    """Indices of the speech channels in a packed vector: ``jaw`` and the expression columns the viseme
-    model drives (:data:`ggtalker.synth.visemes.SPEECH_KEYS`)."""
-    from ggtalker.synth.params import EXPR_NAMES
-    from ggtalker.synth.visemes import SPEECH_KEYS
-
+    """Indices of the speech channels (:data:`ggtalker.core.params.SPEECH_KEYS`) in a packed vector."""
     e, j = param_slice("expr"), param_slice("jaw")
     cols = [e.start + i for i, n in enumerate(EXPR_NAMES) if n in SPEECH_KEYS] + list(range(j.start, j.stop))
     if max(cols) >= motion_dim:

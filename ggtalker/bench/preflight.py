@@ -15,7 +15,7 @@ from typing import Mapping
 import numpy as np
 
 from ggtalker.bench.metric import Metric
-from ggtalker.bench.suite import Case
+from ggtalker.core.case import Case
 from ggtalker.core.clip import MASK_HEAD, ClipError, clip_fields, read_clip
 
 #: Metrics that need a face in the target (placed by landmarks/masks or found by a detector).
@@ -103,7 +103,7 @@ def preflight(cases: list[Case], metrics: Mapping[str, Metric], unavailable: Map
 
 def _detect_middle(path) -> bool:
     try:
-        from ggtalker.metrics.landmarks import Dlib68
+        from ggtalker.track.landmarks import Dlib68
 
         clip = read_clip(path)
         if clip.frames is None:

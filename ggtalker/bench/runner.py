@@ -26,7 +26,8 @@ from ggtalker.bench.records import (
     records_frame, write_table,
 )
 from ggtalker.bench.resume import claim, fingerprint, recorded, run_folder
-from ggtalker.bench.suite import Case, Suite
+from ggtalker.bench.suite import Suite
+from ggtalker.core.case import Case
 from ggtalker.core.clip import Clip, ClipError, read_clip
 from ggtalker.core.registry import METHODS, METRICS, SUITES
 

@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 
-from ggtalker.bench.suite import Case
 from ggtalker.core.audio import SAMPLE_RATE
+from ggtalker.core.cache import cache_root
+from ggtalker.core.case import Case
 from ggtalker.core.clip import MASK_HEAD, MASK_TORSO, Cameras, Clip, write_clip
-
-
-def cache_root() -> Path:
-    """Where generated data is cached: ``$GGTALKER_CACHE`` or ``~/.cache/ggtalker-bench``."""
-    return Path(os.environ.get("GGTALKER_CACHE", Path.home() / ".cache" / "ggtalker-bench"))
 
 
 def toy_clip(identity: int, take: int, n_frames: int = 25, size: int = 48, fps: float = 25.0) -> Clip:

@@ -4,8 +4,8 @@
 2. Optimise the UV map (and the color MLP) with the tracked parameters frozen.
 3. Optimise jointly with per-frame parameter corrections (absorbs monocular tracking error).
 4. Fine-tune the Body Inpainter on the clip's own frames composited from the adapted head.
-The audio prior is adapted separately (:mod:`ggtalker.gaussians.a2e_adapt`). Steps are configurable;
-:class:`IdentityState` is what generation needs and what ``scripts/talk.py`` loads.
+The audio prior is adapted separately (:mod:`ggtalker.a2e.adapt`); :class:`ggtalker.talker.Talker` runs both
+and keeps the result, :class:`AdaptedHead` with the A2E's, as one :class:`ggtalker.talker.Identity`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,12 +27,9 @@ from ggtalker.gaussians.losses import mask_loss, photometric, uv_regulariser
 from ggtalker.gaussians.prior import E2VConfig, E2VPrior
 from ggtalker.gaussians.render import render_head, scale_intrinsics
 
-STATE_FORMAT = "ggtalker-identity/1"
-
-
 @dataclass
-class AdaptConfig:
-    """Adaptation budget. ``max_side`` renders training frames at most this many pixels high/wide."""
+class HeadAdaptConfig:
+    """Budget of the visual adaptation. ``max_side`` renders training frames at most this many pixels high/wide."""
 
     steps_uv: int = 60
     steps_joint: int = 30
@@ -48,12 +44,11 @@ class AdaptConfig:
     w_param: float = 1.0
     max_side: int = 96
     ref_frame: int = 0
-    seed: int = 0
 
 
 @dataclass
-class IdentityState:
-    """An adapted identity: everything generation needs.
+class AdaptedHead:
+    """The visual side of an adapted identity: the head, its colours and the frame it is inpainted into.
 
     Attributes:
         e2v_config: the prior's sizes (rebuilds the head and the color MLP).
@@ -62,7 +57,6 @@ class IdentityState:
         inpainter: state dict of the adapted Body Inpainter (None = naive paste).
         context: ``(H, W, 3)`` uint8 identity frame (body, background) the head is inpainted into.
         context_head: ``(H, W)`` uint8 head mask of the context frame.
-        a2e_style: ``(64,)`` adapted speaking-style code or None; a2e_state: adapted A2E weights or None.
         report: losses and timings of the adaptation.
     """
 
@@ -72,29 +66,7 @@ class IdentityState:
     inpainter: dict | None
     context: np.ndarray
     context_head: np.ndarray
-    a2e_style: np.ndarray | None = None
-    a2e_state: dict | None = None
     report: dict = field(default_factory=dict)
-
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        d = {"format": STATE_FORMAT, **{k: getattr(self, k) for k in self.__dataclass_fields__}}
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        torch.save(d, tmp)
-        tmp.replace(path)
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path) -> "IdentityState":
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: identity checkpoint not found (write one with GGTalker adaptation)")
-        d = torch.load(path, map_location="cpu", weights_only=False)
-        if not isinstance(d, dict) or d.get("format") != STATE_FORMAT:
-            raise ValueError(f"{path}: not a {STATE_FORMAT} checkpoint")
-        d.pop("format")
-        return cls(**d)
 
 
 def training_view(fs: FrameSet, max_side: int) -> tuple[FrameSet, float]:
@@ -111,18 +83,19 @@ def training_view(fs: FrameSet, max_side: int) -> tuple[FrameSet, float]:
     return FrameSet(img, head, fs.params, scale_intrinsics(fs.K, fx), fs.w2c, fs.clip_index), fx
 
 
-def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: AdaptConfig, inpainter: BodyInpainter | None = None,
-                   use_color: bool = True, progress: bool = True) -> IdentityState:
+def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainter: BodyInpainter | None = None,
+                   use_color: bool = True, progress: bool = True, seed: int = 0) -> AdaptedHead:
     """Adapt the visual prior to ``fs`` (one identity's training frames). ``prior`` is not modified.
 
     Args:
-        prior: the trained (or, for the no-prior ablation, freshly initialised) E2V prior.
+        prior: the trained (or, for the no-visual-prior ablation, freshly initialised) E2V prior.
         fs: training frames with tracked params, cameras and head masks.
         inpainter: Body Inpainter to fine-tune (a copy is taken), or None for no inpainting.
         use_color: adapt and keep the color MLP (False: base colours only).
+        seed: of the training-frame draws.
     """
     t_start = time.perf_counter()
-    g = torch.Generator().manual_seed(cfg.seed)
+    g = torch.Generator().manual_seed(seed)
     head = prior.head
     tv, _ = training_view(fs, cfg.max_side)
     h, w = tv.size
@@ -172,12 +145,12 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: AdaptConfig, inpainter: B
     report["seconds"] = time.perf_counter() - t_start
     ctx = (ref.images[0] * 255).round().byte().cpu().numpy()
     ctx_head = ref.head[0].round().byte().cpu().numpy()
-    return IdentityState(e2v_config=asdict(prior.cfg), uvmap=uvmap.detach().cpu().clone(),
+    return AdaptedHead(e2v_config=asdict(prior.cfg), uvmap=uvmap.detach().cpu().clone(),
                          color_mlp=None if mlp is None else {k: v.detach().cpu().clone() for k, v in mlp.state_dict().items()},
                          inpainter=inp_state, context=ctx, context_head=ctx_head, report=report)
 
 
-def adaptation_loss(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, b: FrameSet, cfg: AdaptConfig,
+def adaptation_loss(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, b: FrameSet, cfg: HeadAdaptConfig,
                     delta: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
     """Photometric + mask + UV regulariser (+ parameter-correction penalty) on a batch of training frames.
 
@@ -198,7 +171,7 @@ def adaptation_loss(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, b: Fra
 
 
 def finetune_inpainter(inp: BodyInpainter, head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, fs: FrameSet,
-                       cfg: AdaptConfig, ref_index: int, generator: torch.Generator, progress: bool = True) -> list[float]:
+                       cfg: HeadAdaptConfig, ref_index: int, generator: torch.Generator, progress: bool = True) -> list[float]:
     """Teach the inpainter to turn (adapted head render, reference frame) into each training frame."""
     tv, _ = training_view(fs, cfg.max_side)
     h, w = tv.size
@@ -229,15 +202,15 @@ def _ends(hist: list[float], k: int = 5) -> list[float]:
     return [float(np.mean(hist[:k])), float(np.mean(hist[-k:]))]
 
 
-def build_runtime(state: IdentityState, template=None) -> tuple[E2VPrior, ColorMLP | None, BodyInpainter | None]:
-    """Head (via a prior shell), color MLP and inpainter rebuilt from an :class:`IdentityState`."""
-    shell = E2VPrior(E2VConfig(**state.e2v_config), template)
+def build_runtime(head: AdaptedHead, template=None) -> tuple[E2VPrior, ColorMLP | None, BodyInpainter | None]:
+    """Head (via a prior shell), color MLP and inpainter rebuilt from an :class:`AdaptedHead`."""
+    shell = E2VPrior(E2VConfig(**head.e2v_config), template)
     mlp = None
-    if state.color_mlp is not None:
+    if head.color_mlp is not None:
         mlp = shell.color_mlp
-        mlp.load_state_dict(state.color_mlp)
+        mlp.load_state_dict(head.color_mlp)
     inp = None
-    if state.inpainter is not None:
+    if head.inpainter is not None:
         inp = BodyInpainter()
-        inp.load_state_dict(state.inpainter)
+        inp.load_state_dict(head.inpainter)
     return shell, mlp, inp

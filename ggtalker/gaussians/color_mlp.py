@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ggtalker.gaussians.rotation import axis_angle_to_matrix
-from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.core.params import PARAM_DIMS
 
 N_MOTION_IN = PARAM_DIMS["expr"] + PARAM_DIMS["jaw"] + PARAM_DIMS["blink"] + 3  # + pose rotation
 

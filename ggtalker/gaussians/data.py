@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ggtalker.core.clip import Clip, ClipError, read_clip
-from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.core.params import PARAM_DIMS
 
 
 @dataclass

@@ -2,14 +2,22 @@
 
 Inputs: the rendered head (RGB on black + alpha) and a context frame of the identity with a dilated head
 region cut out. A light U-Net fills the cut-out region; outside it the context frame is returned
-untouched, so the body and background keep their pixels exactly.
+untouched, so the body and background keep their pixels exactly. Checkpoints are fp16 state dicts
+(``format: ggtalker-inpainter/1``); the zoo entry is ``inpainter_synthtalk``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ggtalker.core.checkpoint import save_atomic
+
+CKPT_FORMAT = "ggtalker-inpainter/1"
 
 
 def dilate(mask: torch.Tensor, radius: int) -> torch.Tensor:
@@ -63,6 +71,33 @@ class BodyInpainter(nn.Module):
         self.e1, self.e2, self.e3 = _conv(8, width), _conv(width, 2 * width), _conv(2 * width, 4 * width)
         self.d2, self.d1 = _conv(6 * width, 2 * width), _conv(3 * width, width)
         self.out = nn.Conv2d(width, 3, 1)
+
+    def state(self, half: bool = True) -> dict[str, Any]:
+        """A checkpoint dict (fp16 weights when ``half``)."""
+        sd = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.state_dict().items()}
+        return {"format": CKPT_FORMAT, "state_dict": sd}
+
+    def save(self, path: str | Path, half: bool = True) -> Path:
+        return save_atomic(self.state(half), path)
+
+    @classmethod
+    def from_state(cls, ckpt: dict[str, Any], device: str = "cpu", where: str = "checkpoint") -> "BodyInpainter":
+        """A default-sized inpainter with the weights of a checkpoint dict of :meth:`state` (fp32)."""
+        if not isinstance(ckpt, dict) or ckpt.get("format") != CKPT_FORMAT or "state_dict" not in ckpt:
+            raise ValueError(f"{where}: not a {CKPT_FORMAT} checkpoint")
+        inp = cls()
+        inp.load_state_dict({k: v.float() for k, v in ckpt["state_dict"].items()})
+        return inp.to(device)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "cpu") -> "BodyInpainter":
+        return cls.from_state(torch.load(path, map_location="cpu", weights_only=True), device, where=str(path))
+
+    @classmethod
+    def from_zoo(cls, name: str = "inpainter_synthtalk", device: str = "cpu") -> "BodyInpainter":
+        from ggtalker.zoo import load_path
+
+        return cls.load(load_path(name), device)
 
     def radius(self, height: int) -> int:
         return max(1, int(round(self.dilation * height)))

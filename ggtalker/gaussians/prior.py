@@ -50,14 +50,17 @@ class E2VPrior(nn.Module):
         return save_atomic(self.state(half), path)
 
     @classmethod
-    def load(cls, path: str | Path, device: str = "cpu") -> "E2VPrior":
-        path = Path(path)
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    def from_state(cls, ckpt: dict[str, Any], device: str = "cpu", where: str = "checkpoint") -> "E2VPrior":
+        """A prior built from a checkpoint dict of :meth:`state` (fp32 weights)."""
         if not isinstance(ckpt, dict) or ckpt.get("format") != CKPT_FORMAT:
-            raise ValueError(f"{path}: not a {CKPT_FORMAT} checkpoint")
+            raise ValueError(f"{where}: not a {CKPT_FORMAT} checkpoint")
         model = cls(E2VConfig(**ckpt["config"]))
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()})
         return model.to(device)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "cpu") -> "E2VPrior":
+        return cls.from_state(torch.load(path, map_location="cpu", weights_only=True), device, where=str(path))
 
     @classmethod
     def from_zoo(cls, name: str = "e2v_synthtalk", device: str = "cpu") -> "E2VPrior":

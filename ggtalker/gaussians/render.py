@@ -10,7 +10,7 @@ import torch
 from ggtalker.gaussians.color_mlp import ColorMLP
 from ggtalker.gaussians.head import GaussianHead
 from ggtalker.render.gaussians import rasterization
-from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.core.params import PARAM_DIMS
 
 
 @dataclass
@@ -55,21 +55,31 @@ def facing_camera(means: torch.Tensor, normals: torch.Tensor, cam_centres: torch
     return (cos > cull_cos).to(means.dtype).detach()
 
 
-def render_head(head: GaussianHead, uvmap: torch.Tensor, params: dict[str, torch.Tensor], K: torch.Tensor,
-                w2c: torch.Tensor, width: int, height: int, color_mlp: ColorMLP | None = None,
-                cull_cos: float | None = CULL_COS) -> HeadRender:
-    """Pose the UV-map Gaussians with ``params`` and splat them.
+@dataclass
+class PosedHead:
+    """The head's Gaussians posed for N frames, ready to splat: ``means, quats, scales (N, G, ·)``,
+    ``opacities (N, G)`` (back-facing ones zeroed), ``colors (N, G, 3)``."""
+
+    means: torch.Tensor
+    quats: torch.Tensor
+    scales: torch.Tensor
+    opacities: torch.Tensor
+    colors: torch.Tensor
+
+
+def pose_head(head: GaussianHead, uvmap: torch.Tensor, params: dict[str, torch.Tensor], w2c: torch.Tensor,
+              color_mlp: ColorMLP | None = None, cull_cos: float | None = CULL_COS) -> PosedHead:
+    """Pose the UV-map Gaussians with ``params`` and colour them for the cameras ``w2c`` ``(N, 4, 4)``.
 
     Args:
         uvmap: ``(C, R, R)`` UV Gaussian map.
         params: ``{expr, jaw, blink, pose}`` each ``(N, D)`` (missing keys = 0).
-        K: ``(N, 3, 3)`` intrinsics at the output size; w2c: ``(N, 4, 4)`` world→camera (OpenCV).
-        color_mlp: None renders the base colour.
+        color_mlp: None colours with the base colour.
         cull_cos: drop Gaussians whose parent triangle faces away from the camera (cosine between the normal
             and the direction to the camera below this): on a closed, near-convex head they lie behind the
             front surface, and zero opacity makes the rasterizer skip them (about half the work). None keeps all.
     """
-    n = K.shape[0]
+    n = w2c.shape[0]
     dev = uvmap.device
     p = full_params(params, n, dev)
     world, feat, bound = head.pose(uvmap, p)
@@ -82,12 +92,25 @@ def render_head(head: GaussianHead, uvmap: torch.Tensor, params: dict[str, torch
     opac = world["opacities"].expand(n, -1)
     if cull_cos is not None:
         opac = opac * facing_camera(world["means"], world["normals"], cam_c, cull_cos)
+    return PosedHead(world["means"], world["quats"], world["scales"], opac, colors)
+
+
+def splat_head(posed: PosedHead, K: torch.Tensor, w2c: torch.Tensor, width: int, height: int) -> HeadRender:
+    """Rasterize posed Gaussians: ``K (N, 3, 3)`` at the output size, ``w2c (N, 4, 4)`` world→camera (OpenCV)."""
+    dev = posed.means.device
     out, alpha, _ = rasterization(
-        world["means"], world["quats"], world["scales"], opac, colors,
+        posed.means, posed.quats, posed.scales, posed.opacities, posed.colors,
         w2c[:, None].to(dev, torch.float32), K[:, None].to(dev, torch.float32), width, height,
         render_mode="RGB+ED",
     )
     return HeadRender(rgb=out[:, 0, ..., :3], alpha=alpha[:, 0], depth=out[:, 0, ..., 3])
+
+
+def render_head(head: GaussianHead, uvmap: torch.Tensor, params: dict[str, torch.Tensor], K: torch.Tensor,
+                w2c: torch.Tensor, width: int, height: int, color_mlp: ColorMLP | None = None,
+                cull_cos: float | None = CULL_COS) -> HeadRender:
+    """:func:`pose_head` then :func:`splat_head`: the head for N frames from N cameras."""
+    return splat_head(pose_head(head, uvmap, params, w2c, color_mlp, cull_cos), K, w2c, width, height)
 
 
 def cameras_to_torch(K: np.ndarray, w2c: np.ndarray, device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:

@@ -5,7 +5,7 @@ A template is linear blendshapes on a neutral mesh followed by the rigid head po
     v(p) = R(pose[:3]) · (v_template + Σ_k p_k · B_k) + pose[3:]
 
 with one basis ``B_k`` ``(V, 3)`` per scalar parameter of ``expr`` (10), ``jaw`` (1) and ``blink`` (2)
-(:mod:`ggtalker.synth.params`). The built-in asset ``assets/head_template.npz`` is written by
+(:mod:`ggtalker.core.params`). The built-in asset ``assets/head_template.npz`` is written by
 ``scripts/build_head_template.py`` (see :mod:`ggtalker.gaussians.template_build`); FLAME users load theirs
 with :mod:`ggtalker.gaussians.flame`, which exposes the same :meth:`HeadTemplate.vertices` interface.
 """
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ggtalker.gaussians.rotation import axis_angle_to_matrix
-from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.core.params import PARAM_DIMS
 
 ASSET = Path(__file__).resolve().parent / "assets" / "head_template.npz"
 #: Parameters that act through blendshapes, in basis order.
@@ -32,7 +32,7 @@ class HeadTemplate:
     """A blendshape head with a UV layout.
 
     Attributes:
-        v_template: ``(V, 3)`` neutral vertices, metres, head frame of :mod:`ggtalker.synth.params`.
+        v_template: ``(V, 3)`` neutral vertices, metres, head frame of :mod:`ggtalker.core.params`.
         faces: ``(F, 3)`` int64 vertex indices, counter-clockwise seen from outside.
         uv: ``(V, 2)`` texture coordinates in [0, 1] (vertices are split along UV seams).
         basis: ``(N_BLEND, V, 3)`` displacement per unit of expr, jaw, blink (in that order).

@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.core.params import PARAM_DIMS
 
 LAT_MIN, LAT_MAX = np.radians(-70.0), np.radians(84.0)
 

@@ -23,7 +23,7 @@ import numpy as np
 from ggtalker.bench.method import Generation
 from ggtalker.bench.metric import Metric, MetricUnavailable
 from ggtalker.core.clip import Clip
-from ggtalker.metrics.landmarks import Dlib68, clip_boxes, face_recognition_model
+from ggtalker.track.landmarks import Dlib68, clip_boxes, face_recognition_model
 from ggtalker.metrics.weights import WeightSpec
 
 ARCFACE = WeightSpec("ArcFace recognition model (insightface ONNX)", "w600k_r50.onnx", "GGTALKER_ARCFACE",

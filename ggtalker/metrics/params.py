@@ -16,7 +16,7 @@ import numpy as np
 from ggtalker.bench.method import Generation
 from ggtalker.bench.metric import Metric
 from ggtalker.core.clip import Clip
-from ggtalker.synth.params import EXPR_NAMES
+from ggtalker.core.params import EXPR_NAMES
 
 #: Frames posed per call of the mesh (bounds memory: the full head is posed before the lips are taken).
 MESH_CHUNK = 64

@@ -6,7 +6,7 @@ first 3-D convolution spans the 5-frame window and collapses time, then 2-D stag
 20 columns per 5 video frames); fully connected heads to a shared embedding. Sizes are ours: a 40×64
 mouth crop (SyncNet: 224×224 face), narrower channels, global pooling, 128-d embeddings.
 Trained as Wav2Lip's expert: BCE on the cosine similarity of ReLU'd, L2-normalised embeddings, aligned
-windows positive, shifted windows (±2…15 frames) negative (``scripts/train_sync_expert.py``).
+windows positive, shifted windows (±2…15 frames) negative (``ggtalker/train/sync_expert.py``).
 
 Reported under its own names, never as LSE: ``sync_conf`` (↑) = median over offsets of the mean
 distance − the mean distance at offset 0, ``sync_dist`` (↓) = mean distance at offset 0, and
@@ -204,7 +204,7 @@ class SyncExpertMetric(Metric):
         try:
             zoo.load_path(self.zoo_name)
         except (KeyError, FileNotFoundError, ValueError) as e:
-            return f"{e}; train it with scripts/train_sync_expert.py --zoo"
+            return f"{e}; train it with python -m ggtalker.train.sync_expert --zoo"
         return None
 
     def variant(self) -> dict:

@@ -30,7 +30,7 @@ def interocular(lmk: np.ndarray) -> np.ndarray:
 
 
 def _detectors(names: tuple[str, ...]) -> dict:
-    from ggtalker.metrics.landmarks import DETECTORS
+    from ggtalker.track.landmarks import DETECTORS
 
     return {n: DETECTORS[n]() for n in names}
 

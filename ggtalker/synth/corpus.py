@@ -22,7 +22,7 @@ from typing import Iterator
 
 from tqdm import tqdm
 
-from ggtalker.bench.toy import cache_root
+from ggtalker.core.cache import cache_root
 from ggtalker.synth.recipes import CameraSpec, ClipRecipe, clip_path, materialize
 from ggtalker.synth.sentences import TRAIN_LANGUAGES, TRAIN_VOICES, sentences, with_language
 from ggtalker.synth.splits import TRAIN_IDENTITIES, check_training_recipe

@@ -177,6 +177,17 @@ def _synthesize_here(text: str, voice: str, rate: int, pitch: int, pitch_range: 
     return Utterance(wav=wav, sample_rate=sr, phonemes=align_stop_closures(phonemes, wav, sr), words=words)
 
 
+MODIFIERS = ":;#!.-~'\",2345L"  # length, palatal, variant, nasal, stress marks that follow a base symbol
+
+
+def base_mnemonic(mnemonic: str) -> str:
+    """The base symbol of a phoneme mnemonic without its length, stress and variant marks (``a:`` → ``a``)."""
+    base = mnemonic
+    while len(base) > 1 and base[-1] in MODIFIERS:
+        base = base[:-1]
+    return base
+
+
 _STOPS = ("p", "b", "t", "d", "k", "g", "tS", "dZ", "ts", "dz", "c", "J\\", "q")
 
 

@@ -7,7 +7,7 @@ torso), so no method gets the world's exact model for free.
 Topology is the same for every identity (shape lives only in vertex positions), so vertex ids such as
 :data:`LIP_VERTEX_IDS` and the 68 landmark vertices mean the same point on every head.
 
-Rig, in order (``params`` as in :mod:`ggtalker.synth.params`):
+Rig, in order (``params`` as in :mod:`ggtalker.core.params`):
   1. expression blendshapes (``expr`` (N, 10), linear displacement fields);
   2. tongue lift (``expr[:, tongue_up]``), then jaw rotation about the temporo-mandibular axis
      (``jaw`` (N, 1), 25° at 1) with smooth skin weights;
@@ -25,7 +25,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ggtalker.synth.identity import Identity
-from ggtalker.synth.params import EXPR_NAMES
+from ggtalker.core.params import EXPR_NAMES
 
 # --- materials (shader ids) and mask labels -------------------------------------------------------
 MAT_SKIN, MAT_LIPS, MAT_BROW, MAT_HAIR, MAT_EYE, MAT_TEETH, MAT_MOUTH, MAT_CLOTH, MAT_BACKGROUND, MAT_LID = range(10)

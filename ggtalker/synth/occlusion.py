@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import maximum_filter
 
+from ggtalker.synth.gl import gl_context, vertex_normals
 from ggtalker.synth.head import HeadModel
 
 #: Depth-map resolution and the depth tolerance (metres) below which a vertex counts as unoccluded.
@@ -56,8 +57,6 @@ class VisibilityBaker:
     """
 
     def __init__(self, verts: np.ndarray, faces: np.ndarray, res: int = _RES) -> None:
-        from ggtalker.synth.render import gl_context
-
         self.verts = np.asarray(verts, np.float64)
         self.res = res
         self.centre = (self.verts.max(0) + self.verts.min(0)) / 2
@@ -110,8 +109,6 @@ def bake_visibility(model: HeadModel, key: np.ndarray, n_dirs: int = 96, n_key: 
         ``(V, 2)`` float32: ambient occlusion (1 = open sky over the vertex's hemisphere, cosine-weighted) and
         key-light visibility (fraction of the cone that reaches the vertex).
     """
-    from ggtalker.synth.render import vertex_normals
-
     verts = model.rest.astype(np.float64)
     nrm = vertex_normals(model.rest[None], model.faces)[0].astype(np.float64)
     bk = VisibilityBaker(verts, model.faces)

@@ -16,7 +16,7 @@ import numpy as np
 from ggtalker.core.audio import SAMPLE_RATE, resample
 from ggtalker.synth import behaviour
 from ggtalker.synth.espeak import synthesize
-from ggtalker.synth.params import EXPR_NAMES
+from ggtalker.core.params import EXPR_NAMES
 from ggtalker.synth.visemes import expr_matrix, mouth_openness, speech_curves
 
 
@@ -45,7 +45,7 @@ class Performance:
     """Speech audio and the frame-aligned head parameters of one utterance.
 
     ``audio`` ``(S,)`` float32 16 kHz with ``S == round(N / fps * 16000)``; ``params`` per
-    :mod:`ggtalker.synth.params` (``expr (N,10)``, ``jaw (N,1)``, ``blink (N,2)``, ``pose (N,6)``);
+    :mod:`ggtalker.core.params` (``expr (N,10)``, ``jaw (N,1)``, ``blink (N,2)``, ``pose (N,6)``);
     ``phonemes`` ``[(start_s, end_s, mnemonic)]`` covering ``[0, N/fps]``; ``openness`` ``(N,)`` the
     phoneme-derived mouth aperture; ``audio_offset_frames`` how far :func:`shift_audio` delayed the
     audio against the params (0 = in sync).

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ggtalker.bench.suite import Case
-from ggtalker.bench.toy import cache_root
+from ggtalker.core.cache import cache_root
+from ggtalker.core.case import Case
 from ggtalker.synth.recipes import CameraSpec, ClipRecipe, clip_path, materialize
 from ggtalker.synth.sentences import sentences
 from ggtalker.synth.splits import TEST_IDENTITIES, identity_voice

@@ -15,15 +15,14 @@ would alias 60 ms consonants at 25 fps).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
-from ggtalker.synth.params import EXPR_NAMES
-from ggtalker.synth.vowel_acoustics import jaw_offset
+from ggtalker.core.params import EXPR_NAMES, SPEECH_KEYS
+from ggtalker.synth.espeak import base_mnemonic
+from ggtalker.synth.vowel_acoustics import jaw_offsets_from_table, read_table
 
-#: The parameters the viseme model drives (``jaw`` is its own key; the rest are ``expr`` columns).
-SPEECH_KEYS = ("jaw", "lip_round", "lip_spread", "lip_press", "upper_lip_raise", "lower_lip_depress",
-               "cheek_puff", "tongue_up")
 GRID_HZ = 200.0
 
 
@@ -93,15 +92,17 @@ PAUSE = Viseme({"jaw": 0.0}, dominance=0.8, critical=("jaw", "lip_round", "lip_s
 
 # Affricates and multi-letter consonants: the place that shapes the lips comes last (tS → S).
 _ALIASES = {"tS": "S", "dZ": "Z", "ts": "s", "dz": "z", "t_s\\": "s", "n^": "n", "l^": "L", "r-": "r", "R2": "R"}
-MODIFIERS = ":;#!.-~'\",2345L"  # length, palatal, variant, nasal, stress marks that follow a base symbol
+@lru_cache(maxsize=1)
+def jaw_offsets() -> dict[tuple[str, str], float]:
+    """The shipped vowel calibration of this table, ``{(language, mnemonic): Δjaw}`` (:mod:`ggtalker.synth.vowel_acoustics`)."""
+    return jaw_offsets_from_table(read_table(), {k: v.target["jaw"] for k, v in VOWELS.items()})
 
 
-def base_mnemonic(mnemonic: str) -> str:
-    """The base symbol of a mnemonic without its length, stress and variant marks (``a:`` → ``a``)."""
-    base = mnemonic
-    while len(base) > 1 and base[-1] in MODIFIERS:
-        base = base[:-1]
-    return base
+def jaw_offset(language: str | None, mnemonic: str) -> float:
+    """How much further (or less far) than its base vowel's target this language's vowel opens the jaw."""
+    if language is None:
+        return 0.0
+    return jaw_offsets().get((language, mnemonic), 0.0)
 
 
 def classify(mnemonic: str, language: str | None = None) -> list[Viseme]:

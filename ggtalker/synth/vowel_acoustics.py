@@ -12,15 +12,17 @@ vowel over all languages (``ΔF1``), measured at the vowels' centres for several
 (``assets/vowel_f1.csv``, written by ``python scripts/vowel_formants.py --calibrate``), becomes a jaw offset
 ``k · ΔF1``. ``k`` is the slope of the viseme table's own jaw targets on its base vowels' mean F1 (least
 squares), so the calibration moves a vowel's jaw as far as the table would for a vowel of that F1.
+:func:`ggtalker.synth.visemes.jaw_offset` applies it to the viseme table (which hands its base jaw targets here).
 """
 
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from ggtalker.synth.espeak import base_mnemonic
 
 #: The measured table: language, vowel, voice, n (segments), f1, f2 (medians, Hz).
 TABLE = Path(__file__).with_name("assets") / "vowel_f1.csv"
@@ -30,21 +32,21 @@ MIN_SEGMENTS = 3
 MAX_JAW_OFFSET = 0.25
 
 
-def _usable(vowel: str) -> bool:
-    from ggtalker.synth.visemes import VOWELS, base_mnemonic
-
+def _usable(vowel: str, base_jaw: dict[str, float]) -> bool:
     # Nasal vowels (~) are skipped: LPC models an all-pole tract, and the nasal tract's zeros pull its
     # F1 estimate far off (French O~ measures 276 Hz).
-    return "~" not in vowel and base_mnemonic(vowel) in VOWELS
+    return "~" not in vowel and base_mnemonic(vowel) in base_jaw
 
 
-def jaw_offsets_from_table(rows: list[dict]) -> dict[tuple[str, str], float]:
+def jaw_offsets_from_table(rows: list[dict], base_jaw: dict[str, float]) -> dict[tuple[str, str], float]:
     """Jaw offsets ``{(language, mnemonic): Δjaw}`` from measurement rows (dicts with ``language``,
     ``vowel``, ``voice``, ``n``, ``f1``); the median over voices of each voice's ``k · ΔF1``, clipped to
-    ``±MAX_JAW_OFFSET``. Vowels measured in fewer than ``MIN_SEGMENTS`` segments get no offset."""
-    from ggtalker.synth.visemes import VOWELS, base_mnemonic
+    ``±MAX_JAW_OFFSET``. Vowels measured in fewer than ``MIN_SEGMENTS`` segments get no offset.
 
-    rows = [r for r in rows if int(r["n"]) >= MIN_SEGMENTS and _usable(r["vowel"])]
+    Args:
+        base_jaw: the viseme table's jaw target of each base vowel mnemonic (``k`` is fitted to these).
+    """
+    rows = [r for r in rows if int(r["n"]) >= MIN_SEGMENTS and _usable(r["vowel"], base_jaw)]
     per_vowel: dict[tuple[str, str], list[float]] = {}
     for voice in sorted({r["voice"] for r in rows}):
         vr = [r for r in rows if r["voice"] == voice]
@@ -58,7 +60,7 @@ def jaw_offsets_from_table(rows: list[dict]) -> dict[tuple[str, str], float]:
         if len(bases) < 2:
             continue
         x = np.array([ref[b] for b in bases])
-        y = np.array([VOWELS[b].target["jaw"] for b in bases])
+        y = np.array([base_jaw[b] for b in bases])
         k = float(np.polyfit(x, y, 1)[0])
         for r in vr:
             d = k * (float(r["f1"]) - ref[base_mnemonic(r["vowel"])])
@@ -66,18 +68,10 @@ def jaw_offsets_from_table(rows: list[dict]) -> dict[tuple[str, str], float]:
     return {key: float(np.clip(np.median(v), -MAX_JAW_OFFSET, MAX_JAW_OFFSET)) for key, v in per_vowel.items()}
 
 
-@lru_cache(maxsize=1)
-def jaw_offsets() -> dict[tuple[str, str], float]:
-    """The shipped calibration, ``{(language, mnemonic): Δjaw}``."""
-    if not TABLE.exists():
-        raise FileNotFoundError(f"{TABLE} is missing: it ships with the package (regenerate it with "
+def read_table(path: Path = TABLE) -> list[dict]:
+    """The measurement rows of the shipped table (``assets/vowel_f1.csv``)."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: it ships with the package (regenerate it with "
                                 "`python scripts/vowel_formants.py --calibrate`)")
-    with TABLE.open(newline="") as f:
-        return jaw_offsets_from_table(list(csv.DictReader(f)))
-
-
-def jaw_offset(language: str | None, mnemonic: str) -> float:
-    """How much further (or less far) than its base vowel's target this language's vowel opens the jaw."""
-    if language is None:
-        return 0.0
-    return jaw_offsets().get((language, mnemonic), 0.0)
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))

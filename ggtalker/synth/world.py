@@ -15,7 +15,7 @@ from tqdm import tqdm
 from ggtalker.core.clip import Cameras, Clip
 from ggtalker.synth.cameras import project
 from ggtalker.synth.head import head_model, landmark_vertex_ids
-from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.core.params import PARAM_DIMS
 
 #: Tracker noise at ``tracker_noise=1``: per-key standard deviation of slowly varying (per-frame-correlated)
 #: error plus white jitter, in parameter units (pose: radians then metres). Scaled linearly.

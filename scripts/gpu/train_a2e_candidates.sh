@@ -5,6 +5,7 @@
 #   python eval/run.py method=a2e suite=audio_prior_val +method.params.checkpoint=<name>/a2e.pt
 # Usage (after `source scripts/gpu/setup_env.sh`):
 #   bash scripts/gpu/train_a2e_candidates.sh OUT "b256:batch=256" "b256_reg:batch=256 mode=regress" ...
+# RESUME=1 continues each candidate from WORK/<name>/train_state.pt.
 set -euo pipefail
 OUT=${1:?usage: train_a2e_candidates.sh OUT "name:key=value ..." ...}
 shift
@@ -17,15 +18,15 @@ WORK=${WORK:-/tmp/a2e_candidates}
 mkdir -p "$OUT" "$WORK"
 NGPU=$(python -c "import torch; print(max(1, torch.cuda.device_count()))")
 T0=$(date +%s)
-python -c "from ggtalker.a2e.data import build_corpus; build_corpus('$SCALE', workers=16)" 2>&1 | tail -n 1
+python -c "from ggtalker.train.a2e_corpus import build_corpus; build_corpus('$SCALE', workers=16)" 2>&1 | tail -n 1
 echo "corpus ready after $(( $(date +%s) - T0 )) s"
 THREADS=$(( 16 / $# > 1 ? 16 / $# : 1 ))
 i=0; pids=(); names=()
 for spec in "$@"; do
   name=${spec%%:*}; overrides=${spec#*:}
   # shellcheck disable=SC2086  # the overrides are separate key=value words
-  CUDA_VISIBLE_DEVICES=$(( i % NGPU )) python -m ggtalker.a2e.train scale=$SCALE device=$DEVICE steps="$STEPS" \
-    max_minutes="$MAXMIN" threads=$THREADS workers=16 $overrides out="$WORK/$name" > "$WORK/$name.log" 2>&1 &
+  CUDA_VISIBLE_DEVICES=$(( i % NGPU )) python -m ggtalker.train.a2e scale=$SCALE device=$DEVICE steps="$STEPS" \
+    max_minutes="$MAXMIN" threads=$THREADS workers=16 ${RESUME:+resume=true} $overrides out="$WORK/$name" > "$WORK/$name.log" 2>&1 &
   pids+=($!); names+=("$name"); i=$(( i + 1 ))
 done
 for k in "${!pids[@]}"; do

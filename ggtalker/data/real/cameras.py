@@ -1,7 +1,7 @@
 """Camera conventions of real data: a documented pinhole guess, and the NeRF-talker (ER-NeRF family) poses.
 
 Our clips hold OpenCV world-to-camera matrices (camera x right, y down, z forward) in the head frame
-of :mod:`ggtalker.synth.params` (+y up, +z out of the face, +x to the subject's left).
+of :mod:`ggtalker.core.params` (+y up, +z out of the face, +x to the subject's left).
 
 ER-NeRF, RAD-NeRF, TalkingGaussian, GaussianTalker and SyncTalk (all from AD-NeRF's preprocessing) store in
 ``transforms_*.json`` a 4x4 **camera-to-world** matrix whose camera axes follow OpenGL (x right, y up,

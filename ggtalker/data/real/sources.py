@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from ggtalker.bench.suite import Case
-from ggtalker.bench.toy import cache_root
+from ggtalker.core.cache import cache_root
+from ggtalker.core.case import Case
 from ggtalker.core.clip import Clip, write_clip
 from ggtalker.data.real.processed import read_processed
 from ggtalker.data.real.video_folder import list_videos, load_video, split_video, video_clip

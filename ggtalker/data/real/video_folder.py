@@ -6,7 +6,7 @@ square, resizes to ``size``, resamples to ``fps`` by nearest-frame selection and
 every frame the same pinhole guess (:func:`ggtalker.data.real.cameras.pinhole_guess`).
 
 Optional side files, already at the output frame rate and size, are carried into the clips when present:
-``<stem>.params.npz`` (arrays (N, D) named as in :mod:`ggtalker.synth.params`), ``<stem>.masks.npz``
+``<stem>.params.npz`` (arrays (N, D) named as in :mod:`ggtalker.core.params`), ``<stem>.masks.npz``
 (``labels`` (N, size, size) uint8: 0 bg, 1 head, 2 torso) and ``<stem>.landmarks.npy`` ((N, 68, 2) pixels).
 """
 

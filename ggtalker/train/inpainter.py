@@ -4,11 +4,14 @@ A target frame's head pixels (its head mask, feathered by a 3×3 blur, stands in
 a small colour jitter stands in for rendering error) are the "rendered head"; another frame of the
 same identity is the context. The network must reproduce the whole target frame. No Gaussian
 rendering is needed, so this trains in minutes on a CPU; adaptation later fine-tunes on real renders.
+With a state path the run saves a :class:`~ggtalker.train.checkpoint.TrainingState` every ``ckpt_every``
+steps and ``resume`` continues it exactly.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +20,7 @@ from tqdm.auto import tqdm
 from ggtalker.gaussians.data import FrameSet
 from ggtalker.gaussians.inpainter import BodyInpainter
 from ggtalker.gaussians.losses import photometric
+from ggtalker.train.checkpoint import TrainingState
 
 
 def pseudo_render(fs: FrameSet, idx: list[int], g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -28,13 +32,22 @@ def pseudo_render(fs: FrameSet, idx: list[int], g: torch.Generator) -> tuple[tor
 
 
 def train_inpainter(inp: BodyInpainter, identities: dict[str, FrameSet], steps: int = 200, batch: int = 4,
-                    lr: float = 2e-3, seed: int = 0, progress: bool = True) -> list[dict]:
+                    lr: float = 2e-3, seed: int = 0, progress: bool = True, state_path: str | Path | None = None,
+                    resume: bool = False, ckpt_every: int = 250) -> list[dict]:
+    """Optimise ``inp`` in place; returns the loss log (one dict per 20 steps).
+
+    Args:
+        state_path: where the resumable training state goes (None: no checkpoints); resume: continue from it.
+    """
     g = torch.Generator().manual_seed(seed)
     names = sorted(identities)
     opt = torch.optim.Adam(inp.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps, eta_min=lr * 0.1)
-    log, run, t0 = [], [], time.perf_counter()
-    for step in tqdm(range(steps), desc="train inpainter", disable=not progress):
+    state = TrainingState(state_path, ckpt_every, {"inpainter": inp, "opt": opt, "sched": sched}, {"batches": g}) \
+        if state_path is not None else None
+    start, extra = state.begin(resume) if state is not None else (0, {})
+    log, run, t0 = extra.get("log", []), extra.get("run", []), time.perf_counter()
+    for step in tqdm(range(start, steps), desc="train inpainter", disable=not progress, initial=start, total=steps):
         losses = []
         for i in torch.randint(len(names), (batch,), generator=g).tolist():
             fs = identities[names[i]]
@@ -51,15 +64,8 @@ def train_inpainter(inp: BodyInpainter, identities: dict[str, FrameSet], steps: 
         if (step + 1) % 20 == 0 or step == steps - 1:
             log.append({"step": step + 1, "loss": sum(run) / len(run), "s": time.perf_counter() - t0})
             run = []
+        if state is not None:
+            state.maybe_save(step + 1, log=log, run=run)
+    if state is not None:
+        state.save(steps, log=log, run=run)
     return log
-
-
-def save_inpainter(inp: BodyInpainter, path, half: bool = True):
-    """fp16 state dict (``{"format": "ggtalker-inpainter/1", "state_dict"}``)."""
-    from pathlib import Path
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sd = {k: (v.half() if half and v.is_floating_point() else v) for k, v in inp.state_dict().items()}
-    torch.save({"format": "ggtalker-inpainter/1", "state_dict": sd}, path)
-    return path

@@ -1,12 +1,14 @@
 """Train the Audio-Expression prior (or its regressor twin) on the SynthTalk corpus.
 
-    python -m ggtalker.a2e.train scale=smoke out=/tmp/a2e              # CPU, a couple of minutes
-    python -m ggtalker.a2e.train scale=full out=OUT device=cuda        # one H200, minutes
-    torchrun --nproc_per_node=2 -m ggtalker.a2e.train scale=full ...   # DDP over GPUs
-    python -m ggtalker.a2e.train scale=smoke mode=regress out=/tmp/reg # the deterministic regressor
+    python -m ggtalker.train.a2e scale=smoke out=/tmp/a2e              # CPU, a couple of minutes
+    python -m ggtalker.train.a2e scale=full out=OUT device=cuda        # one H200, minutes
+    torchrun --nproc_per_node=2 -m ggtalker.train.a2e scale=full ...   # DDP over GPUs
+    python -m ggtalker.train.a2e scale=smoke mode=regress out=/tmp/reg # the deterministic regressor
 
-Arguments are ``key=value`` overrides of :data:`DEFAULTS` (OmegaConf dotlist). Re-running with the same
-``out`` resumes from ``out/train_state.pt`` (weights, optimizer, step, loss history). Writes ``out/a2e.pt``
+Arguments are ``key=value`` overrides of :data:`DEFAULTS` (OmegaConf dotlist). ``resume=true`` continues
+from ``out/train_state.pt`` (weights, optimizer, schedule, step, RNG states, loss history; saved every
+``ckpt_every`` steps), exactly as an uninterrupted run would (single process; under DDP the other ranks
+draw fresh batches). Writes ``out/a2e.pt``
 (fp16 weights, what the zoo ships), ``out/loss.png`` and ``out/log.json``; ``zoo=<name>`` also stores
 the result as a zoo entry with its recipe.
 """
@@ -24,12 +26,13 @@ import torch
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
-from ggtalker.a2e.data import WindowSampler, build_corpus, corpus_speakers, style_names
 from ggtalker.a2e.diffusion import Diffusion
 from ggtalker.a2e.model import A2EConfig, A2ENet
 from ggtalker.a2e.prior import A2EPrior, param_slice
 from ggtalker.audio import band_statistics, build_encoder
 from ggtalker.synth.recipes import WORLD_VERSION
+from ggtalker.train.a2e_corpus import Corpus, WindowSampler, build_corpus, corpus_speakers, style_names
+from ggtalker.train.checkpoint import TrainingState
 
 #: Per-scale defaults; any key can be overridden on the command line.
 DEFAULTS = {
@@ -50,7 +53,7 @@ COMMON = {"scale": "smoke", "mode": "diffusion", "out": "outputs/a2e", "device":
           # lip_samples: on the validation split (world 5) averaging the lips of 4 samples gave in-dist 3.80,
           # unseen languages 4.35, 5 dB noise 6.94 mm against one sample's 3.89 / 4.46 / 7.43; 8 were no better.
           "sample_steps": 8, "guidance": 1.5, "lip_samples": 4, "mouth_weight": 2.0, "p_short": 0.0, "ckpt_every": 500, "threads": 2, "zoo": None,
-          "zoo_root": None, "max_minutes": None,
+          "zoo_root": None, "max_minutes": None, "resume": False,
           # fit_minutes: time-boxed runs (candidates on a lent GPU) measure their speed over steps 50..100 and
           # shorten `steps` so that the one-cycle schedule still anneals within this many minutes.
           "fit_minutes": None}
@@ -127,8 +130,11 @@ def plot_losses(losses: list[float], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def train(cfg: dict) -> Path:
-    """Train per ``cfg`` (see :data:`DEFAULTS`); returns the path of the exported fp16 checkpoint."""
+def train(cfg: dict, corpus: Corpus | None = None) -> Path:
+    """Train per ``cfg`` (see :data:`DEFAULTS`); returns the path of the exported fp16 checkpoint.
+
+    ``corpus`` replaces the SynthTalk corpus ``cfg["corpus"]`` (tests train on a tiny one).
+    """
     ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
     rank = 0
     if ddp:
@@ -147,7 +153,7 @@ def train(cfg: dict) -> Path:
     # Rank 0 builds the corpus and features first; the others then read them from the cache.
     if rank != 0:
         torch.distributed.barrier()
-    corpus = build_corpus(cfg["corpus"], seed=cfg["seed"], workers=cfg["workers"])
+    corpus = corpus or build_corpus(cfg["corpus"], seed=cfg["seed"], workers=cfg["workers"])
     enc_cfg = fit_encoder_cfg(cfg["encoder"], corpus)
     encoder = build_encoder(enc_cfg)
     feats = corpus.features(encoder)
@@ -163,34 +169,35 @@ def train(cfg: dict) -> Path:
     diffusion = Diffusion(cfg["diffusion_steps"])
     opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=cfg["steps"], pct_start=0.05)
-    step, losses = 0, []
-    state_path = out / "train_state.pt"
-    if state_path.is_file():
-        st = torch.load(state_path, map_location=dev, weights_only=False)
-        if st["cfg"]["mode"] != cfg["mode"] or st["net_cfg"] != net_cfg.to_dict():
-            raise SystemExit(f"{state_path}: was trained with another mode/architecture; use a new out=")
-        net.load_state_dict(st["net"])
-        opt.load_state_dict(st["opt"])
-        sched.load_state_dict(st["sched"])
-        step, losses = st["step"], st["losses"]
-        if st["cfg"].get("fit_minutes"):  # the schedule was fitted to the first run's speed: keep its length
-            cfg["steps"] = st["cfg"]["steps"]
-        print(f"resuming {state_path} at step {step}", file=sys.stderr)
-    # The regressor never uses the null-audio token, which DDP must be told about.
-    model = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=cfg["mode"] == "regress") if ddp else net
-    sampler = WindowSampler(corpus, feats, mean, std, cfg["window"], cfg["prev"], p_short=cfg["p_short"],
-                            seed=cfg["seed"] * 1000 + rank + step)
     weights = dim_weights(cfg["mouth_weight"], net_cfg.motion_dim).to(dev)
     aug = dict(cfg["spec_augment"])
     aug_p = float(aug.pop("p"))
-    aug_gen = torch.Generator().manual_seed(cfg["seed"] * 1000 + rank + step)
+    sampler = WindowSampler(corpus, feats, mean, std, cfg["window"], cfg["prev"], p_short=cfg["p_short"],
+                            seed=cfg["seed"] * 1000 + rank)
+    aug_gen = torch.Generator().manual_seed(cfg["seed"] * 1000 + rank)
+    state = TrainingState(out / "train_state.pt", cfg["ckpt_every"] if rank == 0 else 0,
+                          {"net": net, "opt": opt, "sched": sched}, {"sampler": sampler.rng, "spec_augment": aug_gen},
+                          restore_rng=rank == 0)
+    step, extra = state.begin(bool(cfg["resume"]))
+    losses = extra.get("losses", [])
+    if step:
+        if extra["cfg"]["mode"] != cfg["mode"] or extra["net_cfg"] != net_cfg.to_dict():
+            raise SystemExit(f"{state.path}: was trained with another mode/architecture; use a new out=")
+        if extra["cfg"].get("fit_minutes"):  # the schedule was fitted to the first run's speed: keep its length
+            cfg["steps"] = extra["cfg"]["steps"]
+        if rank != 0:  # rank 0's streams were saved; the others must not replay their first batches
+            sampler.rng = np.random.default_rng(cfg["seed"] * 1000 + rank + step)
+            aug_gen.manual_seed(cfg["seed"] * 1000 + rank + step)
+        print(f"resuming {state.path} at step {step}", file=sys.stderr)
+    # The regressor never uses the null-audio token, which DDP must be told about.
+    model = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=cfg["mode"] == "regress") if ddp else net
 
-    def save_state() -> None:
-        if rank == 0:
-            tmp = state_path.with_suffix(".tmp")
-            torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step,
-                        "losses": losses, "cfg": cfg, "net_cfg": net_cfg.to_dict()}, tmp)
-            tmp.replace(state_path)
+    def save_state(every: bool = False) -> None:
+        extra = {"losses": losses, "cfg": cfg, "net_cfg": net_cfg.to_dict()}
+        if every:
+            state.maybe_save(step, **extra)
+        elif rank == 0:
+            state.save(step, **extra)
 
     t0, step0 = time.perf_counter(), step
     net.train()
@@ -222,14 +229,14 @@ def train(cfg: dict) -> Path:
                 print(f"fit_minutes={cfg['fit_minutes']}: {fitted} steps instead of {cfg['steps']}", file=sys.stderr)
                 cfg["steps"] = fitted
                 sched = refit_schedule(opt, cfg["lr"], fitted, step)
+                state.modules["sched"] = sched
                 bar.total = fitted
         losses.append(loss.detach().item())
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
-        if step % cfg["ckpt_every"] == 0:
-            save_state()
+        save_state(every=True)
         if cfg.get("max_minutes") and time.perf_counter() - t0 > 60 * cfg["max_minutes"]:
-            # A safety net for time-boxed machines: the state is saved, so re-running resumes to `steps`.
+            # A safety net for time-boxed machines: the state is saved, so re-running with resume=true goes on to `steps`.
             print(f"stopping at step {step}: max_minutes={cfg['max_minutes']} reached", file=sys.stderr)
             break
     bar.close()
@@ -255,7 +262,7 @@ def train(cfg: dict) -> Path:
     if cfg.get("zoo"):
         from ggtalker.zoo import save_entry
 
-        recipe = "python -m ggtalker.a2e.train " + " ".join(f"{k}={v}" for k, v in _overrides(cfg).items())
+        recipe = "python -m ggtalker.train.a2e " + " ".join(f"{k}={v}" for k, v in _overrides(cfg).items())
         dev_name = torch.cuda.get_device_name() if dev.startswith("cuda") else f"cpu ({os.cpu_count()} cores visible)"
         card = save_entry(cfg["zoo"], path, recipe=recipe, data=f"SynthTalk A2E corpus '{cfg['corpus']}' "
                           f"({len(corpus)} performances, {len(corpus.params)} frames, training sentences; "
@@ -268,7 +275,7 @@ def train(cfg: dict) -> Path:
 
 def _overrides(cfg: dict) -> dict:
     base = {**COMMON, **DEFAULTS[cfg["scale"]]}
-    keep = {k: v for k, v in cfg.items() if k in ("scale", "mode") or (k in base and base[k] != v and k not in ("out", "zoo", "zoo_root", "device", "workers", "threads", "max_minutes", "fit_minutes"))}
+    keep = {k: v for k, v in cfg.items() if k in ("scale", "mode") or (k in base and base[k] != v and k not in ("out", "zoo", "zoo_root", "device", "workers", "threads", "max_minutes", "fit_minutes", "resume"))}
     return keep
 
 

@@ -1,7 +1,8 @@
-"""Parameter-only methods of the ``audio_prior`` suite: ``a2e``, ``a2e_regressor``, ``a2e_energy``.
+"""The Audio-Expression prior as parameter-only methods of the ``audio_prior`` suite: ``a2e``, ``a2e_regressor``.
 
 They need no identity (``prepare`` only loads the model once); ``generate`` returns ``Generation(params=...)``.
-A ``pose`` control, when the suite grants one, is followed by the prior (replacement guidance).
+A ``pose`` control, when the suite grants one, is followed by the prior (replacement guidance). The
+phoneme-free baseline ``a2e_energy`` is :mod:`baselines.a2e_energy`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ class A2EMethod(Method):
 
     Args:
         zoo: zoo entry name (used when ``checkpoint`` is None).
-        checkpoint: path of a checkpoint written by ``ggtalker.a2e.train``.
+        checkpoint: path of a checkpoint written by ``ggtalker.train.a2e``.
         style: training-voice style (None: the null style; the suite's voices are unknown to the method).
         steps, guidance, lip_samples: DDIM steps, classifier-free guidance scale and the number of samples
             whose lips are averaged (None: the checkpoint's own).
@@ -56,30 +57,3 @@ class A2EMethod(Method):
 
     def describe(self) -> dict:
         return {"source": self.checkpoint or f"zoo:{self.zoo}", **self.prior.describe()}
-
-
-class EnergyMethod(Method):
-    """The phoneme-free energy → mouth baseline (:mod:`ggtalker.a2e.energy`)."""
-
-    name = "a2e_energy"
-
-    def __init__(self, zoo: str = "a2e_energy_synthtalk", checkpoint: str | None = None, **kw) -> None:
-        super().__init__(**kw)
-        self.zoo, self.checkpoint = zoo, checkpoint
-        self._model = None
-
-    def prepare(self, identity: str, train: list[Clip]) -> None:
-        if self._model is None:
-            from ggtalker.a2e.energy import EnergyBaseline
-            from ggtalker.zoo import load_path
-
-            self._model = EnergyBaseline.load(self.checkpoint or load_path(self.zoo))
-
-    def generate(self, state: None, request: DriveRequest) -> Generation:
-        params = self._model.predict(request.audio, request.fps, request.n_frames)
-        if "pose" in request.controls:
-            params["pose"] = request.controls["pose"].copy()
-        return Generation(params=params)
-
-    def describe(self) -> dict:
-        return {"source": self.checkpoint or f"zoo:{self.zoo}"}

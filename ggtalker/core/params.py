@@ -1,4 +1,4 @@
-"""The head-parameter space shared by SynthTalk, the audio prior and the Gaussian head.
+"""The head-parameter space shared by the audio prior, the Gaussian head and every data source (SynthTalk, real clips).
 
 Every clip's ``params`` use these keys (each ``(N, D)`` float32, one row per video frame):
 
@@ -20,6 +20,10 @@ EXPR_NAMES = (
     "smile", "cheek_puff", "brow_raise", "brow_frown", "tongue_up",
 )
 PARAM_DIMS = {"expr": len(EXPR_NAMES), "jaw": 1, "blink": 2, "pose": 6}
+#: The parameters speech moves: ``jaw`` and the lip, cheek and tongue columns of ``expr``. SynthTalk's viseme
+#: model drives exactly these; the audio prior averages them over samples (``lip_samples``).
+SPEECH_KEYS = ("jaw", "lip_round", "lip_spread", "lip_press", "upper_lip_raise", "lower_lip_depress",
+               "cheek_puff", "tongue_up")
 #: The order in which models concatenate parameters into one vector.
 PARAM_ORDER = ("expr", "jaw", "blink", "pose")
 N_MOTION = sum(PARAM_DIMS.values())

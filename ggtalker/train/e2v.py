@@ -4,12 +4,15 @@ Each step takes, per identity in the batch, a source frame and a target frame (a
 that identity): predict the UV Gaussian map from the source image, drive it with the target's
 parameters, render from the target's camera, compare with the target's head pixels.
 Loss = L1 + 0.2·D-SSIM (head pixels on black) + ``w_mask``·|alpha − head mask| + ``w_reg``·UV regulariser.
+With a state path the run saves a :class:`~ggtalker.train.checkpoint.TrainingState` every ``ckpt_every``
+steps and ``resume`` continues it exactly.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
@@ -18,6 +21,7 @@ from ggtalker.gaussians.data import FrameSet
 from ggtalker.gaussians.losses import mask_loss, photometric, uv_regulariser
 from ggtalker.gaussians.prior import E2VPrior
 from ggtalker.gaussians.render import render_head
+from ggtalker.train.checkpoint import TrainingState
 
 
 @dataclass
@@ -29,6 +33,7 @@ class E2VTrainConfig:
     w_reg: float = 0.01
     seed: int = 0
     log_every: int = 20
+    ckpt_every: int = 250
 
 
 def e2v_step(prior: E2VPrior, src: FrameSet, tgt: FrameSet, w_mask: float, w_reg: float) -> tuple[torch.Tensor, dict]:
@@ -49,15 +54,23 @@ def e2v_step(prior: E2VPrior, src: FrameSet, tgt: FrameSet, w_mask: float, w_reg
     return loss, {"photo": float(photo)}
 
 
-def train_e2v(prior: E2VPrior, identities: dict[str, FrameSet], cfg: E2VTrainConfig,
-              progress: bool = True) -> list[dict]:
-    """Optimise ``prior`` in place; returns the loss log (one dict per ``log_every`` steps)."""
+def train_e2v(prior: E2VPrior, identities: dict[str, FrameSet], cfg: E2VTrainConfig, progress: bool = True,
+              state_path: str | Path | None = None, resume: bool = False) -> list[dict]:
+    """Optimise ``prior`` in place; returns the loss log (one dict per ``log_every`` steps).
+
+    Args:
+        state_path: where the resumable training state goes (None: no checkpoints).
+        resume: continue from ``state_path``.
+    """
     g = torch.Generator().manual_seed(cfg.seed)
     names = sorted(identities)
     opt = torch.optim.Adam(prior.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps, eta_min=cfg.lr * 0.1)
-    log, t0, run = [], time.perf_counter(), []
-    bar = tqdm(range(cfg.steps), desc="train e2v", disable=not progress)
+    state = TrainingState(state_path, cfg.ckpt_every, {"e2v": prior, "opt": opt, "sched": sched}, {"batches": g}) \
+        if state_path is not None else None
+    start, extra = state.begin(resume) if state is not None else (0, {})
+    log, run, t0 = extra.get("log", []), extra.get("run", []), time.perf_counter()
+    bar = tqdm(range(start, cfg.steps), desc="train e2v", disable=not progress, initial=start, total=cfg.steps)
     for step in bar:
         ids = torch.randint(len(names), (cfg.batch,), generator=g).tolist()
         src_i, tgt_i = [], []
@@ -79,6 +92,10 @@ def train_e2v(prior: E2VPrior, identities: dict[str, FrameSet], cfg: E2VTrainCon
             log.append(rec)
             bar.set_postfix(photo=f"{rec['photo']:.4f}")
             run = []
+        if state is not None:
+            state.maybe_save(step + 1, log=log, run=run)
+    if state is not None:
+        state.save(cfg.steps, log=log, run=run)
     return log
 
 

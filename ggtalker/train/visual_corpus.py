@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from ggtalker.core.cache import cache_root
 from ggtalker.core.clip import Cameras, write_clip
-from ggtalker.synth.params import PARAM_DIMS
+from ggtalker.core.params import PARAM_DIMS
 from ggtalker.synth.recipes import WORLD_VERSION
 
 SCALES = {"smoke": {"n_identities": 8, "n_frames": 16, "size": 64},
@@ -47,7 +48,7 @@ def random_motion(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 def orbit_views(n: int, size: int, rng: np.random.Generator) -> Cameras:
     """One camera per frame at a random yaw/pitch around the head, SynthTalk's lens and distance."""
-    from ggtalker.synth.cameras import intrinsics, look_at, orbit_eye
+    from ggtalker.core.cameras import intrinsics, look_at, orbit_eye
 
     K = np.tile(intrinsics(size)[None], (n, 1, 1)).astype(np.float32)
     w2c = np.stack([look_at(orbit_eye(float(rng.uniform(-60, 60)), float(rng.uniform(-15, 15))))
@@ -76,8 +77,6 @@ def build_visual_corpus(scale: str = "smoke", seed: int = 0, root: Path | None =
         workers: render in this many processes (each opens its own GL context); 0 = in this process.
         overrides: ``n_identities``, ``n_frames``, ``size``.
     """
-    from ggtalker.bench.toy import cache_root
-
     spec = {**SCALES[scale], **overrides, "seed": seed, "v": 1, "world": WORLD_VERSION}
     key = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
     root = Path(root) if root is not None else cache_root() / "gaussians_corpus" / f"{scale}_{key}"

@@ -25,8 +25,8 @@ import torch
 from filelock import FileLock
 from tqdm.auto import tqdm
 
-from ggtalker.bench.toy import cache_root
-from ggtalker.synth.params import pack
+from ggtalker.core.cache import cache_root
+from ggtalker.core.params import pack
 from ggtalker.synth.recipes import WORLD_VERSION
 
 FPS = 25.0

@@ -1,11 +1,13 @@
 """Train GGTalker's visual priors (Expression-Visual prior and Body Inpainter) and optionally add them to the zoo.
 
-    python scripts/train_visual_priors.py --scale smoke --out /tmp/vp                 # CPU, minutes
-    python scripts/train_visual_priors.py --scale full --device cuda --out OUT         # GPU (scripts/gpu/train_e2v.sh)
-    python scripts/train_visual_priors.py ... --zoo                                    # also write zoo entries
+    python -m ggtalker.train.visual_priors --scale smoke --out /tmp/vp            # CPU, minutes
+    python -m ggtalker.train.visual_priors --scale full --device cuda --out OUT    # GPU (scripts/gpu/train_e2v.sh)
+    python -m ggtalker.train.visual_priors ... --resume                           # continue an interrupted run
+    python -m ggtalker.train.visual_priors ... --zoo                              # also write zoo entries
 
-Writes ``OUT/e2v.pt``, ``OUT/inpainter.pt``, ``OUT/train_log.json``. ``--data DIR`` trains on a folder of clip
-folders instead of rendering the SynthTalk visual corpus (:mod:`ggtalker.gaussians.corpus`).
+Writes ``OUT/e2v.pt``, ``OUT/inpainter.pt``, ``OUT/train_log.json`` and the resumable training states
+``OUT/e2v_state.pt``, ``OUT/inpainter_state.pt`` (every ``--ckpt-every`` steps). ``--data DIR`` trains on a
+folder of clip folders instead of rendering the SynthTalk visual corpus (:mod:`ggtalker.train.visual_corpus`).
 """
 
 from __future__ import annotations
@@ -19,18 +21,18 @@ from pathlib import Path
 
 import torch
 
-from ggtalker.gaussians.corpus import build_visual_corpus
 from ggtalker.gaussians.data import load_identities
 from ggtalker.gaussians.inpainter import BodyInpainter
 from ggtalker.gaussians.prior import E2VConfig, E2VPrior
-from ggtalker.gaussians.train_e2v import E2VTrainConfig, train_e2v
-from ggtalker.gaussians.train_inpainter import save_inpainter, train_inpainter
+from ggtalker.train.e2v import E2VTrainConfig, train_e2v
+from ggtalker.train.inpainter import train_inpainter
+from ggtalker.train.visual_corpus import build_visual_corpus
 
 DEFAULTS = {"smoke": {"e2v_steps": 150, "inp_steps": 150, "uv_res": 32, "batch": 2},
             "full": {"e2v_steps": 3000, "inp_steps": 1500, "uv_res": 32, "batch": 8}}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", choices=["smoke", "full"], default="smoke")
     ap.add_argument("--out", required=True)
@@ -44,8 +46,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="processes rendering the corpus")
     ap.add_argument("--only", choices=["e2v", "inpainter"], default=None, help="train one of the two priors")
     ap.add_argument("--n-identities", type=int, help="override the corpus size")
+    ap.add_argument("--ckpt-every", type=int, default=250, help="steps between saved training states")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/e2v_state.pt and OUT/inpainter_state.pt")
     ap.add_argument("--zoo", action="store_true", help="write zoo entries e2v_synthtalk and inpainter_synthtalk")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     d = DEFAULTS[a.scale]
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -60,22 +64,26 @@ def main() -> None:
     t_data = time.perf_counter() - t0
     print(f"data: {len(ids)} identities, {sum(len(v) for v in ids.values())} frames from {data} ({t_data:.0f} s)")
 
-    cfg = E2VTrainConfig(steps=a.e2v_steps or d["e2v_steps"], batch=a.batch or d["batch"], seed=a.seed)
+    cfg = E2VTrainConfig(steps=a.e2v_steps or d["e2v_steps"], batch=a.batch or d["batch"], seed=a.seed,
+                         ckpt_every=a.ckpt_every)
     inp_steps = a.inp_steps or d["inp_steps"]
     log_e2v, log_inp, t_e2v, t_inp = [], [], 0.0, 0.0
     if a.only in (None, "e2v"):
         prior = E2VPrior(E2VConfig(uv_res=d["uv_res"])).to(a.device)
         t1 = time.perf_counter()
-        log_e2v = train_e2v(prior, ids, cfg)
+        log_e2v = train_e2v(prior, ids, cfg, state_path=out / "e2v_state.pt", resume=a.resume)
         t_e2v = time.perf_counter() - t1
         prior.save(out / "e2v.pt")
         print(f"e2v: {cfg.steps} steps {t_e2v:.0f} s, photo {log_e2v[0]['photo']:.4f} -> {log_e2v[-1]['photo']:.4f}")
     if a.only in (None, "inpainter"):
         inp = BodyInpainter().to(a.device)
         t2 = time.perf_counter()
-        log_inp = train_inpainter(inp, ids, steps=inp_steps, batch=max(2, cfg.batch), seed=a.seed)
+        log_inp = train_inpainter(inp, ids, steps=inp_steps, batch=max(2, cfg.batch), seed=a.seed,
+                                  # an interrupted run may not have reached the inpainter yet
+                                  state_path=out / "inpainter_state.pt", ckpt_every=a.ckpt_every,
+                                  resume=a.resume and (out / "inpainter_state.pt").is_file())
         t_inp = time.perf_counter() - t2
-        save_inpainter(inp, out / "inpainter.pt")
+        inp.save(out / "inpainter.pt")
         print(f"inpainter: {inp_steps} steps {t_inp:.0f} s, loss {log_inp[0]['loss']:.4f} -> {log_inp[-1]['loss']:.4f}")
     device = torch.cuda.get_device_name() if a.device.startswith("cuda") else f"CPU ({platform.processor() or 'x86_64'}, {a.threads} threads)"
     rec = {"scale": a.scale, "data": str(data), "device": device, "e2v": {"steps": cfg.steps, "seconds": t_e2v, "log": log_e2v},
@@ -84,8 +92,8 @@ def main() -> None:
     if a.zoo:
         from ggtalker.zoo import save_entry
 
-        recipe = "python " + " ".join([sys.argv[0], *[x for x in sys.argv[1:]]])
-        corpus = f"ggtalker.gaussians.corpus.build_visual_corpus({a.scale!r}, seed={a.seed})" if not a.data else str(a.data)
+        recipe = " ".join(["python -m ggtalker.train.visual_priors", *(x for x in (argv or sys.argv[1:]) if x != "--resume")])
+        corpus = f"ggtalker.train.visual_corpus.build_visual_corpus({a.scale!r}, seed={a.seed})" if not a.data else str(a.data)
         if log_e2v:
             save_entry("e2v_synthtalk", out / "e2v.pt", recipe=recipe, data=corpus, steps=cfg.steps, device=device,
                        metrics={"photo_l1_ssim_first": log_e2v[0]["photo"], "photo_l1_ssim_last": log_e2v[-1]["photo"]})

@@ -5,18 +5,19 @@ frame, so gain does not matter), stacks it with its neighbours (±``taps`` frame
 regression from those to the mouth parameters (lip components, tongue, jaw) on the same corpus as the
 prior. Non-mouth parameters are the corpus mean. Fit it with::
 
-    python -m ggtalker.a2e.energy scale=smoke out=/tmp/energy.npz [zoo=a2e_energy_synthtalk]
+    python -m ggtalker.train.energy scale=smoke out=/tmp/energy.npz [zoo=a2e_energy_synthtalk]
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.core.audio import SAMPLE_RATE
-from ggtalker.synth.params import N_MOTION, unpack
+from ggtalker.core.clip import Clip
+from ggtalker.core.params import N_MOTION, unpack
 
 #: Packed columns the regression predicts: lip_round … lower_lip_depress, tongue_up, jaw.
 MOUTH_COLUMNS = np.array([0, 1, 2, 3, 4, 9, 10])
@@ -76,27 +77,27 @@ class EnergyBaseline:
             return cls(z["W"], z["mean"], int(z["taps"]))
 
 
-def main(argv: list[str] | None = None) -> None:
-    from omegaconf import OmegaConf
+class EnergyMethod(Method):
+    """The phoneme-free energy → mouth baseline as a parameter-only method of the ``audio_prior`` suite."""
 
-    from ggtalker.a2e.data import FPS, build_corpus
+    name = "a2e_energy"
 
-    cfg = OmegaConf.merge({"scale": "smoke", "out": "outputs/a2e_energy.npz", "zoo": None, "zoo_root": None,
-                           "seed": 0, "workers": 2},
-                          OmegaConf.from_dotlist(sys.argv[1:] if argv is None else argv))
-    corpus = build_corpus(str(cfg.scale), seed=int(cfg.seed), workers=int(cfg.workers))
-    items = range(len(corpus))
-    model = EnergyBaseline.fit([corpus.item_audio(k) for k in items],
-                               [corpus.params[corpus.frame_off[k] : corpus.frame_off[k + 1]] for k in items], FPS)
-    path = model.save(cfg.out)
-    print(f"wrote {path}")
-    if cfg.zoo:
-        from ggtalker.zoo import save_entry
+    def __init__(self, zoo: str = "a2e_energy_synthtalk", checkpoint: str | None = None, **kw) -> None:
+        super().__init__(**kw)
+        self.zoo, self.checkpoint = zoo, checkpoint
+        self._model = None
 
-        save_entry(str(cfg.zoo), path, recipe=f"python -m ggtalker.a2e.energy scale={cfg.scale}",
-                   data=f"SynthTalk A2E corpus '{cfg.scale}' ({len(corpus)} performances)", steps=0,
-                   device="cpu (closed-form ridge regression)", root=Path(cfg.zoo_root) if cfg.zoo_root else None)
+    def prepare(self, identity: str, train: list[Clip]) -> None:
+        if self._model is None:
+            from ggtalker.zoo import load_path
 
+            self._model = EnergyBaseline.load(self.checkpoint or load_path(self.zoo))
 
-if __name__ == "__main__":
-    main()
+    def generate(self, state: None, request: DriveRequest) -> Generation:
+        params = self._model.predict(request.audio, request.fps, request.n_frames)
+        if "pose" in request.controls:
+            params["pose"] = request.controls["pose"].copy()
+        return Generation(params=params)
+
+    def describe(self) -> dict:
+        return {"source": self.checkpoint or f"zoo:{self.zoo}"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,34 +19,52 @@ import torch
 from tqdm.auto import tqdm
 
 from ggtalker.a2e.diffusion import motion_loss
-from ggtalker.synth.params import pack
+from ggtalker.core.params import pack
 
 TUNED = ("audio_in", "audio_tf", "layers", "out", "out_norm")
+
+
+@dataclass
+class A2EAdaptConfig:
+    """Budget of the A2E adaptation: ``steps`` at ``lr`` (tuned layers) and ``lr_style`` (the style code); the
+    last ``holdout`` of the clip is held out, evaluated every ``eval_every`` steps, stopped after ``patience``
+    evaluations without improvement."""
+
+    steps: int = 30
+    lr: float = 5e-5
+    lr_style: float = 1e-2
+    holdout: float = 0.2
+    patience: int = 3
+    eval_every: int = 5
 
 
 def _windows(n: int, w: int, lo: int, hi: int) -> list[int]:
     return list(range(lo, max(lo, hi - w) + 1, max(1, w // 2)))
 
 
-def finetune_a2e(prior: Any, audio16k: np.ndarray, params: dict[str, np.ndarray], fps: float, steps: int = 30,
-                 lr: float = 5e-5, lr_style: float = 1e-2, holdout: float = 0.2, patience: int = 3,
-                 eval_every: int = 5, seed: int = 0, progress: bool = True) -> dict[str, Any]:
+def finetune_a2e(prior: Any, audio16k: np.ndarray, params: dict[str, np.ndarray], fps: float,
+                 cfg: A2EAdaptConfig | None = None, seed: int = 0, progress: bool = True) -> dict[str, Any]:
     """Adapt ``prior`` (an :class:`ggtalker.a2e.prior.A2EPrior`) in place; returns a report.
+
+    Args:
+        audio16k: ``(S,)`` the clip's audio; params: its tracked ``{key: (N, D)}`` at ``fps``.
 
     Returns:
         ``{"style": (64,) ndarray (the adapted style code; pass as ``predict(style=...)``), "best_val",
         "val0", "steps_run", "seconds"}``.
     """
+    cfg = cfg or A2EAdaptConfig()
+    steps, lr, lr_style, holdout, patience, eval_every = (cfg.steps, cfg.lr, cfg.lr_style, cfg.holdout, cfg.patience,
+                                                          cfg.eval_every)
     t0 = time.perf_counter()
     net, diff = prior.net, prior.diffusion
-    cfg = net.cfg
     n = len(next(iter(params.values())))
     x = torch.from_numpy(pack(params)).to(prior.device)
     x = (x - prior.mean) / prior.std
     feats = prior.encoder.encode(audio16k, n, fps).to(prior.device).float()
-    p = cfg.prev
+    p = net.cfg.prev
     feats_p = torch.cat([feats[:1].expand(p, -1), feats], 0)
-    w = min(cfg.window, max(8, int(n * (1 - holdout))))
+    w = min(net.cfg.window, max(8, int(n * (1 - holdout))))
     split = int(n * (1 - holdout)) if n * holdout >= 8 else n
     train_starts = _windows(n, w, 0, split) or [0]
     val_starts = _windows(n, min(w, n - split), split, n) if split < n else []

@@ -16,8 +16,8 @@ import json
 
 import numpy as np
 
-from ggtalker.bench.suite import Case
-from ggtalker.bench.toy import cache_root
+from ggtalker.core.cache import cache_root
+from ggtalker.core.case import Case
 from ggtalker.core.clip import Cameras, Clip, write_clip
 from ggtalker.synth.recipes import WORLD_VERSION
 
@@ -76,7 +76,7 @@ def _cases(root, perfs: dict[str, list], build) -> list[Case]:
                             meta={"family": fam, "language": perf.voice.language, "voice": perf.voice.id(),
                                   "text": perf.text, "identity_seed": TEST_IDENTITIES[i % len(TEST_IDENTITIES)]})
                 write_clip(clip, path, overwrite=True)
-            cases.append(Case(id=f"{fam}_{i:03d}", identity="prior", train=[], target=path, tags={"family": fam}))
+            cases.append(Case(id=f"{fam}_{i:03d}", identity="audio_only", train=[], target=path, tags={"family": fam}))
     return cases
 
 

@@ -1,14 +1,25 @@
-"""Training data, training loop and the separation check of the SynthTalk sync expert.
+"""Train the SynthTalk sync expert and (with --zoo) ship it as ``ggtalker/zoo/sync_expert_synthtalk``.
 
-Used by ``scripts/train_sync_expert.py`` (train, ship to the zoo) and ``scripts/eval_sync_expert.py``
-(aligned vs 5-frame-shifted clips). Data: SynthTalk performances (espeak-ng speech and its phoneme-driven
-head parameters) rendered by SynthTalk's rasterizer, cached as clips under ``cache_root()/sync_expert``.
+    python -m ggtalker.train.sync_expert --n-train 24 --n-test 16 --steps 1500 --zoo        # CPU smoke size
+    python -m ggtalker.train.sync_expert --n-train 400 --n-test 100 --steps 20000 --device cuda --zoo  # full
+    python -m ggtalker.train.sync_expert ... --resume                                       # continue a run
+
+Training data, training loop and the separation check. Data: SynthTalk performances (espeak-ng speech and
+its phoneme-driven head parameters) rendered by SynthTalk's rasterizer, cached as clips under
+``cache_root()/sync_expert``. The CLI renders (and caches) clips, trains, measures separation on held-out
+clips (aligned vs audio delayed by 5 frames; ``scripts/eval_sync_expert.py`` measures the zoo's) and writes
+``<out>/sync_expert.pt``, ``<out>/separation.json`` and the resumable ``<out>/train_state.pt``. With
+``--zoo`` the checkpoint and its measured separation go into the zoo card.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import shlex
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +28,15 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ggtalker.bench.toy import cache_root
 from ggtalker.core.audio import SAMPLE_RATE
+from ggtalker.core.cache import cache_root
 from ggtalker.core.clip import Clip, read_clip, write_clip
 from ggtalker.metrics.sync_expert import (
-    SyncExpert, clip_windows, cmvn_mfcc, expert_scores, mouth_boxes, mouth_crops,
+    ZOO_NAME, SyncExpert, clip_windows, cmvn_mfcc, expert_scores, mouth_boxes, mouth_crops,
 )
 from ggtalker.synth.recipes import WORLD_VERSION
+from ggtalker.train.checkpoint import TrainingState
+from ggtalker.zoo import save_entry
 
 #: Identity seeds: training and held-out identities never overlap.
 SPLIT_IDENTITIES = {"train": range(100, 124), "test": range(500, 524)}
@@ -140,8 +153,13 @@ def sample_batch(data: list[Prepared], batch: int, rng: np.random.Generator, min
 
 
 def train(data: list[Prepared], steps: int, batch: int = 64, lr: float = 1e-3, seed: int = 0,
-          device: str = "cpu", width: int = 32, log_every: int = 100) -> tuple[SyncExpert, list[float]]:
-    """Train an expert with Wav2Lip's objective (BCE on the embeddings' cosine similarity); returns it and the losses."""
+          device: str = "cpu", width: int = 32, log_every: int = 100, state_path: str | Path | None = None,
+          resume: bool = False, ckpt_every: int = 500) -> tuple[SyncExpert, list[float]]:
+    """Train an expert with Wav2Lip's objective (BCE on the embeddings' cosine similarity); returns it and the losses.
+
+    Args:
+        state_path: where the resumable training state goes (None: no checkpoints); resume: continue from it.
+    """
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = SyncExpert(width=width).to(device).train()
@@ -149,8 +167,11 @@ def train(data: list[Prepared], steps: int, batch: int = 64, lr: float = 1e-3, s
     warm = max(1, steps // 20)  # linear warm-up, then cosine decay
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(s, steps) / max(steps, 1))))
-    losses = []
-    bar = tqdm(range(steps), desc="sync expert", unit="step")
+    state = TrainingState(state_path, ckpt_every, {"model": model, "opt": opt, "sched": sched}, {"batches": rng}) \
+        if state_path is not None else None
+    start, extra = state.begin(resume) if state is not None else (0, {})
+    losses = extra.get("losses", [])
+    bar = tqdm(range(start, steps), desc="sync expert", unit="step", initial=start, total=steps)
     for step in bar:
         v, a, y = sample_batch(data, batch, rng)
         v, a, y = v.to(device), a.to(device), y.to(device)
@@ -165,6 +186,10 @@ def train(data: list[Prepared], steps: int, batch: int = 64, lr: float = 1e-3, s
         losses.append(loss.item())
         if step % log_every == 0:
             bar.set_postfix(loss=f"{np.mean(losses[-log_every:]):.3f}")
+        if state is not None:
+            state.maybe_save(step + 1, losses=losses)
+    if state is not None:
+        state.save(steps, losses=losses)
     return model.eval(), losses
 
 
@@ -197,3 +222,58 @@ def separation(model: SyncExpert, clips: list[Clip], shift: int = 5) -> dict:
 def load_prepared(paths: list[Path]) -> tuple[list[Clip], list[Prepared]]:
     clips = [read_clip(p) for p in paths]
     return clips, [prepare(c) for c in clips]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n-train", type=int, default=24, help="training clips (rendered once, cached)")
+    ap.add_argument("--n-test", type=int, default=16, help="held-out clips (unseen identities and sentences)")
+    ap.add_argument("--size", type=int, default=224, help="render size of the clips")
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--width", type=int, default=32, help="channel multiplier of the towers")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--workers", type=int, default=1, help="processes rendering clips")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest on a shared machine)")
+    ap.add_argument("--out", default="outputs/sync_expert")
+    ap.add_argument("--ckpt-every", type=int, default=500, help="steps between saved training states")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/train_state.pt")
+    ap.add_argument("--zoo", action="store_true", help=f"save as zoo entry {ZOO_NAME}")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    _, train_data = load_prepared(sync_clips("train", args.n_train, args.size, args.seed, args.workers))
+    test_clips, _ = load_prepared(sync_clips("test", args.n_test, args.size, args.seed, args.workers))
+    t0 = time.perf_counter()
+    model, losses = train(train_data, args.steps, args.batch, args.lr, args.seed, args.device, args.width,
+                          state_path=out / "train_state.pt", resume=args.resume, ckpt_every=args.ckpt_every)
+    train_s = time.perf_counter() - t0
+    model = model.cpu()
+    ckpt = out / "sync_expert.pt"
+    model.save(str(ckpt))
+    sep = separation(model, test_clips, shift=5)
+    report = {"separation_5f": sep["fraction"], "n_test": sep["n"], "train_s": round(train_s, 1),
+              "final_loss": float(np.mean(losses[-50:])), "steps": args.steps, "n_train_clips": args.n_train,
+              "n_train_windows": int(sum(len(d.video) for d in train_data)), "details": sep}
+    (out / "separation.json").write_text(json.dumps(report, indent=1))
+    print(f"separation (aligned conf > 5-frame-shifted conf): {sep['fraction']:.3f} of {sep['n']} held-out clips; "
+          f"final loss {report['final_loss']:.3f}; train {train_s:.0f} s")
+    if args.zoo:
+        cmd = "python -m ggtalker.train.sync_expert " + " ".join(
+            shlex.quote(a) for a in (argv or sys.argv[1:]) if a != "--resume")
+        card = save_entry(
+            ZOO_NAME, ckpt, recipe=cmd, steps=args.steps, device=f"{args.device} ({torch.__version__})",
+            data=f"SynthTalk sync_clips(train, n={args.n_train}, size={args.size}, seed={args.seed}); test n={args.n_test}",
+            metrics={"separation_5f": sep["fraction"], "n_test": sep["n"], "final_loss": report["final_loss"]},
+            architecture=model.config,
+        )
+        print(f"wrote {card}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
