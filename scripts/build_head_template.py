@@ -1,6 +1,7 @@
 """Build the built-in head template ``ggtalker/gaussians/assets/head_template.npz``.
 
     python scripts/build_head_template.py [--source synthtalk|procedural] [--rings 24 --segments 32]
+    python scripts/build_head_template.py --rings 64 --segments 96 --face-warp 0.45 --name head_template_v2
 
 ``synthtalk`` (default when ``ggtalker.synth.head`` imports) resamples SynthTalk's mean head and its
 per-parameter blendshapes onto a coarse latitude–longitude mesh; ``procedural`` uses the analytic
@@ -14,7 +15,7 @@ import argparse
 import numpy as np
 import torch
 
-from ggtalker.gaussians.template import ASSET, HeadTemplate
+from ggtalker.gaussians.template import ASSET, HeadTemplate, asset_path
 from ggtalker.gaussians.template_build import fit_to_source, latlong_mesh, procedural_source
 
 
@@ -52,6 +53,9 @@ def main() -> None:
     ap.add_argument("--source", choices=["synthtalk", "procedural"], default=None)
     ap.add_argument("--rings", type=int, default=24)
     ap.add_argument("--segments", type=int, default=32)
+    ap.add_argument("--face-warp", type=float, default=0.0,
+                    help="bunch the longitude columns at the face (see template_build.latlong_mesh)")
+    ap.add_argument("--name", default=None, help="write ggtalker/gaussians/assets/NAME.npz (default: --out)")
     ap.add_argument("--out", default=str(ASSET))
     a = ap.parse_args()
     source = a.source
@@ -62,12 +66,13 @@ def main() -> None:
         except ImportError:
             source = "procedural"
     neutral, disp = synthtalk_source() if source == "synthtalk" else procedural_source()
-    dirs, faces, uv = latlong_mesh(a.rings, a.segments)
+    dirs, faces, uv = latlong_mesh(a.rings, a.segments, face_warp=a.face_warp)
     v, basis = fit_to_source(dirs, neutral, disp)
     t = HeadTemplate(torch.from_numpy(v), torch.from_numpy(faces), torch.from_numpy(uv), torch.from_numpy(basis),
-                     meta={"source": source, "rings": a.rings, "segments": a.segments, "n_source_vertices": len(neutral),
+                     meta={"source": source, "rings": a.rings, "segments": a.segments, "face_warp": a.face_warp,
+                           "n_source_vertices": len(neutral),
                            "procedure": "ggtalker.gaussians.template_build.fit_to_source (k=6 directional resampling)"})
-    path = t.save(a.out)
+    path = t.save(asset_path(a.name) if a.name else a.out)
     print(f"wrote {path}: {t.n_vertices} vertices, {len(faces)} faces, source={source}")
 
 

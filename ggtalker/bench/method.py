@@ -72,6 +72,10 @@ class Method(ABC):
     #: What every training clip must carry, checked by preflight before any work: names from
     #: :func:`ggtalker.core.clip.clip_fields` (``frames``, ``audio``, ``masks``, ``landmarks``, ``params.<name>``).
     train_needs: tuple[str, ...] = ()
+    #: Parameter keys the method follows when a request gives them as controls. A method driven by an
+    #: explicit head model (GGTalker) can follow all of them, so it can be driven by known parameters
+    #: (the fit diagnostic's oracle split); most follow at most ``pose`` and ``blink``.
+    follows_controls: tuple[str, ...] = ("pose", "blink")
 
     def __init__(self, device: str = "cpu", seed: int = 0) -> None:
         self.device = device
@@ -88,3 +92,25 @@ class Method(ABC):
     def describe(self) -> dict[str, Any]:
         """Provenance for summary.json (checkpoints, settings)."""
         return {}
+
+    def fitted_views(self, state: Any) -> FittedViews | None:
+        """The training frames the method was fitted on and the parameters it fitted them with, or None
+        where it has no such notion (the fit diagnostic's ``train`` split then uses the clips' tracked
+        parameters on every training frame)."""
+        return None
+
+
+@dataclass
+class FittedViews:
+    """Training frames a method fitted, for the fit diagnostic.
+
+    Attributes:
+        index: ``(M,)`` indices into the identity's training frames, clips concatenated in order.
+        params: ``{key: (M, D)}`` the parameters the method rendered those frames with after fitting
+            (the tracked ones plus any per-frame corrections it learnt).
+        n_gaussians: primitives of the fitted model, where it has a count (Gaussians, samples).
+    """
+
+    index: np.ndarray
+    params: dict[str, np.ndarray]
+    n_gaussians: int | None = None

@@ -44,6 +44,12 @@ class HeadAdaptConfig:
     w_param: float = 1.0
     max_side: int = 96
     ref_frame: int = 0
+    #: Keep one Adam state from the UV stage into the joint stage. A fresh Adam restarts every moment at
+    #: zero, so its first joint steps move each texel by the full learning rate: the joint loss rose
+    #: (0.025 → 0.048) where it should fall. False is the first zoo prior's schedule.
+    one_optimizer: bool = False
+    #: Learning rates decay exponentially to this fraction over the UV and joint stages (1: constant).
+    lr_final: float = 1.0
 
 
 @dataclass
@@ -58,6 +64,10 @@ class AdaptedHead:
         context: ``(H, W, 3)`` uint8 identity frame (body, background) the head is inpainted into.
         context_head: ``(H, W)`` uint8 head mask of the context frame.
         report: losses and timings of the adaptation.
+        train_params: the training frames' tracked params plus the corrections the joint stage learnt,
+            ``{key: (N, D)}`` in the order of the adaptation's :class:`FrameSet` (the fit diagnostic's
+            ``train`` split renders with them).
+        train_index: ``(N,)`` which frames of the training clips (concatenated) those were, where known.
     """
 
     e2v_config: dict
@@ -67,6 +77,8 @@ class AdaptedHead:
     context: np.ndarray
     context_head: np.ndarray
     report: dict = field(default_factory=dict)
+    train_params: dict | None = None
+    train_index: np.ndarray | None = None
 
 
 def training_view(fs: FrameSet, max_side: int) -> tuple[FrameSet, float]:
@@ -112,26 +124,39 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     def step_loss(idx: list[int], joint: bool) -> torch.Tensor:
         return adaptation_loss(head, uvmap, mlp, tv.take(idx), cfg, {k: d[idx] for k, d in delta.items()} if joint else None)
 
-    def run(stage: str, steps: int, groups: list[dict], joint: bool) -> list[float]:
-        if steps <= 0:
-            return []
-        opt = torch.optim.Adam(groups)
+    total = max(1, cfg.steps_uv + cfg.steps_joint)
+    done = [0]
+
+    def run(stage: str, steps: int, opt: torch.optim.Optimizer, joint: bool) -> list[float]:
         hist = []
+        base = [grp["lr"] for grp in opt.param_groups]
         for _ in tqdm(range(steps), desc=f"adapt {stage}", disable=not progress):
+            decay = cfg.lr_final ** (done[0] / total)
+            for grp, lr in zip(opt.param_groups, base):
+                grp["lr"] = lr * decay
             idx = torch.randint(n, (min(cfg.batch, n),), generator=g).tolist()
             loss = step_loss(idx, joint)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             hist.append(float(loss.detach()))
+            done[0] += 1
+        for grp, lr in zip(opt.param_groups, base):
+            grp["lr"] = lr
         return hist
 
     groups = [{"params": [uvmap], "lr": cfg.lr_uv}]
     if mlp is not None:
         groups.append({"params": list(mlp.parameters()), "lr": cfg.lr_mlp})
+    delta_group = {"params": list(delta.values()), "lr": cfg.lr_params}
     t0 = time.perf_counter()
-    h1 = run("uv", cfg.steps_uv, groups, joint=False)
-    h2 = run("joint", cfg.steps_joint, groups + [{"params": list(delta.values()), "lr": cfg.lr_params}], joint=True)
+    opt = torch.optim.Adam(groups)
+    h1 = run("uv", cfg.steps_uv, opt, joint=False)
+    if cfg.one_optimizer:
+        opt.add_param_group(delta_group)
+    else:
+        opt = torch.optim.Adam(groups + [delta_group])
+    h2 = run("joint", cfg.steps_joint, opt, joint=True)
     report.update(loss_uv=_ends(h1), loss_joint=_ends(h2), head_s=time.perf_counter() - t0)
 
     inp_state = None
@@ -147,7 +172,9 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     ctx_head = ref.head[0].round().byte().cpu().numpy()
     return AdaptedHead(e2v_config=asdict(prior.cfg), uvmap=uvmap.detach().cpu().clone(),
                          color_mlp=None if mlp is None else {k: v.detach().cpu().clone() for k, v in mlp.state_dict().items()},
-                         inpainter=inp_state, context=ctx, context_head=ctx_head, report=report)
+                         inpainter=inp_state, context=ctx, context_head=ctx_head, report=report,
+                         train_params={k: (v + delta[k] if k in delta else v).detach().cpu().numpy()
+                                       for k, v in tv.params.items()})
 
 
 def adaptation_loss(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, b: FrameSet, cfg: HeadAdaptConfig,
@@ -164,7 +191,8 @@ def adaptation_loss(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, b: Fra
         p = {k: v + delta[k] if k in delta else v for k, v in p.items()}
     r = render_head(head, uvmap, p, b.K, b.w2c, w, h, mlp)
     gt = b.images * b.head[..., None]
-    loss = photometric(r.rgb, gt) + cfg.w_mask * mask_loss(r.alpha, b.head) + cfg.w_reg * uv_regulariser(uvmap)
+    loss = (photometric(r.rgb, gt) + cfg.w_mask * mask_loss(r.alpha, b.head)
+            + cfg.w_reg * uv_regulariser(uvmap, metric_offsets=head.offset_unit is not None))
     if delta is not None:
         loss = loss + cfg.w_param * sum(d.pow(2).mean() for d in delta.values())
     return loss

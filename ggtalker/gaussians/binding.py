@@ -71,7 +71,8 @@ def to_world(g: BoundGaussians, verts: torch.Tensor, faces: torch.Tensor) -> dic
         faces: ``(F, 3)``.
 
     Returns:
-        ``{"means" (N,G,3), "quats" (N,G,4) wxyz, "scales" (N,G,3), "opacities" (G,), "normals" (N,G,3)}``.
+        ``{"means" (N,G,3), "quats" (N,G,4) wxyz, "scales" (N,G,3), "opacities" (G,), "opacity_logits" (G,),
+        "normals" (N,G,3)}``.
     """
     centroid, R, s = triangle_frames(verts, faces)
     Rg, cg, sg = R[:, g.parent], centroid[:, g.parent], s[:, g.parent]
@@ -80,7 +81,7 @@ def to_world(g: BoundGaussians, verts: torch.Tensor, faces: torch.Tensor) -> dic
     quats = quat_multiply(q_tri, (g.rot / g.rot.norm(dim=-1, keepdim=True).clamp_min(1e-12)).expand_as(q_tri))
     scales = torch.exp(g.log_scale) * sg
     return {"means": means, "quats": quats, "scales": scales, "opacities": torch.sigmoid(g.opacity_logit[:, 0]),
-            "normals": Rg[..., 2]}
+            "opacity_logits": g.opacity_logit[:, 0], "normals": Rg[..., 2]}
 
 
 def uv_barycentrics(uv: np.ndarray, faces: np.ndarray, res: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -51,6 +51,13 @@ class FrameSet:
                         None if self.masks is None else self.masks[idx])
 
 
+def sample_indices(n: int, max_frames: int | None) -> np.ndarray:
+    """Which of ``n`` concatenated frames :func:`frameset` keeps: all, or ``max_frames`` evenly spaced."""
+    if max_frames is None or n <= max_frames:
+        return np.arange(n)
+    return np.linspace(0, n - 1, max_frames).round().astype(int)
+
+
 def frameset(clips: list[Clip], max_frames: int | None = None, seed: int = 0) -> FrameSet:
     """Stack clips' frames (optionally an even subsample of ``max_frames``). Clips need frames, params, masks."""
     imgs, heads, masks, Ks, w2cs, ci = [], [], [], [], [], []
@@ -68,9 +75,7 @@ def frameset(clips: list[Clip], max_frames: int | None = None, seed: int = 0) ->
         ci.append(np.full(c.n_frames, i))
         for k, d in PARAM_DIMS.items():
             params[k].append(c.params[k] if k in c.params else np.zeros((c.n_frames, d), np.float32))
-    sel = np.arange(sum(len(x) for x in imgs))
-    if max_frames is not None and len(sel) > max_frames:
-        sel = np.linspace(0, len(sel) - 1, max_frames).round().astype(int)
+    sel = sample_indices(sum(len(x) for x in imgs), max_frames)
     m = np.concatenate(masks)[sel]
     return FrameSet(
         images=torch.from_numpy(np.concatenate(imgs)[sel]).float() / 255.0,

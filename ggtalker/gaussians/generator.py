@@ -66,13 +66,16 @@ class IdentityGaussianGenerator(nn.Module):
     """Reference image → UV Gaussian map ``(B, 14 + n_feat, R, R)`` (channels of :mod:`ggtalker.gaussians.head`).
 
     Args:
-        uv_res: UV map resolution (must match the head's layout).
+        uv_res: UV map resolution (must match the head's layout, divisible by ``2**(levels-1)``).
         n_feat: color-MLP feature channels.
-        width: base channel width of the UV U-Net.
+        width: base channel width of the UV U-Net (doubled at each level down).
         code_dim: global image code size.
+        levels: resolution levels of the U-Net (2: one pooling; a 256² map wants 4 or more, so that
+            the prediction at a texel sees a few centimetres of the head around it).
     """
 
-    def __init__(self, uv_res: int = 48, n_feat: int = 8, width: int = 32, code_dim: int = 32, n_pos: int = 8) -> None:
+    def __init__(self, uv_res: int = 48, n_feat: int = 8, width: int = 32, code_dim: int = 32, n_pos: int = 8,
+                 levels: int = 2) -> None:
         super().__init__()
         self.uv_res, self.n_feat = uv_res, n_feat
         self.out_channels = N_GEOM + n_feat
@@ -80,11 +83,13 @@ class IdentityGaussianGenerator(nn.Module):
         self.image_enc = nn.Sequential(
             nn.Conv2d(4, 16, 4, 2, 1), nn.SiLU(), nn.Conv2d(16, 32, 4, 2, 1), nn.SiLU(),
             nn.Conv2d(32, 64, 4, 2, 1), nn.SiLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, code_dim))
+        if levels < 2 or uv_res % 2 ** (levels - 1):
+            raise ValueError(f"uv_res {uv_res} must be divisible by 2**(levels-1) = {2 ** (levels - 1)}")
         cin = 3 + 1 + n_pos + code_dim
-        self.down1 = _block(cin, width)
-        self.down2 = _block(width, width * 2)
-        self.mid = _block(width * 2, width * 2)
-        self.up = _block(width * 3, width)
+        ch = [width * 2**i for i in range(levels)]
+        self.downs = nn.ModuleList([_block(cin, ch[0])] + [_block(ch[i - 1], ch[i]) for i in range(1, levels)])
+        self.mid = _block(ch[-1], ch[-1])
+        self.ups = nn.ModuleList([_block(ch[i] + ch[i + 1], ch[i]) for i in range(levels - 1)])
         self.head = nn.Conv2d(width, self.out_channels, 1)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
@@ -97,9 +102,12 @@ class IdentityGaussianGenerator(nn.Module):
         r = self.uv_res
         x = torch.cat([lifted_rgb * visibility, visibility, self.pos.expand(b, -1, -1, -1),
                        code[:, :, None, None].expand(-1, -1, r, r)], 1)
-        d1 = self.down1(x)
-        d2 = self.mid(self.down2(F.avg_pool2d(d1, 2)))
-        u = self.up(torch.cat([d1, F.interpolate(d2, size=(r, r), mode="nearest")], 1))
+        skips = [self.downs[0](x)]
+        for down in self.downs[1:]:
+            skips.append(down(F.avg_pool2d(skips[-1], 2)))
+        u = self.mid(skips[-1])
+        for i in reversed(range(len(self.ups))):
+            u = self.ups[i](torch.cat([skips[i], F.interpolate(u, size=skips[i].shape[-2:], mode="nearest")], 1))
         out = self.head(u)
         # Colour is a residual on what the camera saw: (lifted - 0.5) where visible.
         col = (lifted_rgb - 0.5) * (visibility > 0.05)

@@ -17,19 +17,44 @@ from ggtalker.core.checkpoint import save_atomic
 from ggtalker.gaussians.color_mlp import ColorMLP
 from ggtalker.gaussians.generator import IdentityGaussianGenerator
 from ggtalker.gaussians.head import GaussianHead
-from ggtalker.gaussians.template import HeadTemplate
+from ggtalker.gaussians.template import HeadTemplate, asset_path
 
 CKPT_FORMAT = "ggtalker-e2v/1"
 
 
 @dataclass
 class E2VConfig:
-    """Sizes of the prior. ``uv_res²`` bounds the number of Gaussians."""
+    """Sizes and parametrisation of the prior. ``uv_res²`` bounds the number of Gaussians.
+
+    The defaults are the first zoo prior's design (kept so its checkpoints load unchanged); the head
+    that can fit its frames is :data:`HEAD_V2` (docs/ggtalker.md).
+
+    Attributes:
+        template: head template asset name (``ggtalker/gaussians/assets/<name>.npz``).
+        offset_unit: metres per unit of the offset channels, or None for texel-bounded offsets
+            (:mod:`ggtalker.gaussians.head`).
+        dynamic_opacity: the color MLP also changes each Gaussian's opacity with the motion (lips that
+            part when the jaw opens, lids that close).
+        gen_levels: resolution levels of the generator's UV U-Net.
+    """
 
     uv_res: int = 32
     n_feat: int = 8
     gen_width: int = 32
     mlp_hidden: int = 64
+    template: str = "head_template"
+    offset_unit: float | None = None
+    dynamic_opacity: bool = False
+    gen_levels: int = 2
+
+
+#: The head that can fit its frames: a denser template with face-bunched columns, offsets in metres,
+#: motion-dependent opacity, a deeper generator. ``uv_res`` is set per scale.
+HEAD_V2 = {"template": "head_template_v2", "offset_unit": 0.01, "dynamic_opacity": True, "gen_levels": 4}
+
+#: State-dict keys of checkpoints written before the generator's U-Net took a number of levels.
+_LEGACY_KEYS = {"generator.down1.": "generator.downs.0.", "generator.down2.": "generator.downs.1.",
+                "generator.up.": "generator.ups.0."}
 
 
 class E2VPrior(nn.Module):
@@ -38,9 +63,10 @@ class E2VPrior(nn.Module):
     def __init__(self, cfg: E2VConfig | None = None, template: HeadTemplate | None = None) -> None:
         super().__init__()
         self.cfg = cfg or E2VConfig()
-        self.head = GaussianHead(template or HeadTemplate.load(), self.cfg.uv_res)
-        self.generator = IdentityGaussianGenerator(self.cfg.uv_res, self.cfg.n_feat, self.cfg.gen_width)
-        self.color_mlp = ColorMLP(self.cfg.n_feat, self.cfg.mlp_hidden)
+        c = self.cfg
+        self.head = GaussianHead(template or HeadTemplate.load(asset_path(c.template)), c.uv_res, c.offset_unit)
+        self.generator = IdentityGaussianGenerator(c.uv_res, c.n_feat, c.gen_width, levels=c.gen_levels)
+        self.color_mlp = ColorMLP(c.n_feat, c.mlp_hidden, dynamic_opacity=c.dynamic_opacity)
 
     def state(self, half: bool = True) -> dict[str, Any]:
         sd = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.state_dict().items()}
@@ -55,7 +81,8 @@ class E2VPrior(nn.Module):
         if not isinstance(ckpt, dict) or ckpt.get("format") != CKPT_FORMAT:
             raise ValueError(f"{where}: not a {CKPT_FORMAT} checkpoint")
         model = cls(E2VConfig(**ckpt["config"]))
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()})
+        sd = {_legacy_key(k): v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}
+        model.load_state_dict(sd)
         return model.to(device)
 
     @classmethod
@@ -72,7 +99,12 @@ class E2VPrior(nn.Module):
         super().to(*args, **kwargs)
         dev = next(self.parameters()).device
         self.head.template = self.head.template.to(dev)
-        lay = self.head.layout
-        for k in ("texel", "face", "bary", "base_xyz", "texel_scale"):
-            setattr(lay, k, getattr(lay, k).to(dev))
+        self.head.layout = self.head.layout.to(dev)
         return self
+
+
+def _legacy_key(key: str) -> str:
+    for old, new in _LEGACY_KEYS.items():
+        if key.startswith(old):
+            return new + key[len(old):]
+    return key

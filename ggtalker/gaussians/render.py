@@ -85,11 +85,15 @@ def pose_head(head: GaussianHead, uvmap: torch.Tensor, params: dict[str, torch.T
     world, feat, bound = head.pose(uvmap, p)
     base = (0.5 + bound.color).clamp(0, 1)
     cam_c = -torch.einsum("nji,nj->ni", w2c[:, :3, :3].to(dev), w2c[:, :3, 3].to(dev))
+    d_opac = None
     if color_mlp is not None:
-        colors = color_mlp(feat, base, p, world["means"], cam_c)
+        colors, d_opac = color_mlp(feat, base, p, world["means"], cam_c)
     else:
         colors = base.expand(n, -1, -1)
-    opac = world["opacities"].expand(n, -1)
+    if d_opac is None:
+        opac = world["opacities"].expand(n, -1)
+    else:
+        opac = torch.sigmoid(world["opacity_logits"] + d_opac)
     if cull_cos is not None:
         opac = opac * facing_camera(world["means"], world["normals"], cam_c, cull_cos)
     return PosedHead(world["means"], world["quats"], world["scales"], opac, colors)

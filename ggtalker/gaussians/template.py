@@ -21,7 +21,13 @@ import torch
 from ggtalker.gaussians.rotation import axis_angle_to_matrix
 from ggtalker.core.params import PARAM_DIMS
 
-ASSET = Path(__file__).resolve().parent / "assets" / "head_template.npz"
+ASSETS = Path(__file__).resolve().parent / "assets"
+ASSET = ASSETS / "head_template.npz"
+
+
+def asset_path(name: str) -> Path:
+    """The built-in template asset ``name`` (e.g. ``head_template_v2``), or ``name`` itself if it is a path."""
+    return Path(name) if name.endswith(".npz") else ASSETS / f"{name}.npz"
 #: Parameters that act through blendshapes, in basis order.
 BLEND_KEYS = ("expr", "jaw", "blink")
 N_BLEND = sum(PARAM_DIMS[k] for k in BLEND_KEYS)

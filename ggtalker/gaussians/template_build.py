@@ -22,14 +22,24 @@ from ggtalker.core.params import PARAM_DIMS
 LAT_MIN, LAT_MAX = np.radians(-70.0), np.radians(84.0)
 
 
-def latlong_mesh(rings: int = 24, segments: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit-sphere grid ``(dirs (V,3), faces (F,3), uv (V,2))``; +z is the face (u = 0.5), +y up."""
-    lat = np.linspace(LAT_MIN, LAT_MAX, rings + 1)
+def latlong_mesh(rings: int = 24, segments: int = 32, face_warp: float = 0.0,
+                 lat_min: float = LAT_MIN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit-sphere grid ``(dirs (V,3), faces (F,3), uv (V,2))``; +z is the face (u = 0.5), +y up.
+
+    Args:
+        face_warp: in [0, 1). Longitudes follow ``π·((1-w)·s + w·s³)`` of the uniform UV coordinate
+            ``s`` in [-1, 1], so columns (and the UV texels between them) bunch up ``1/(1-w)`` times at the
+            face, where the detail is, and thin out at the back (0: uniform).
+        lat_min: lowest latitude (radians), the open rim at the neck.
+    """
+    lat = np.linspace(lat_min, LAT_MAX, rings + 1)
     # Longitude 0 = +z (the face); ±π = the back, where the UV seam lies.
-    lon = np.linspace(-np.pi, np.pi, segments + 1)
+    s = np.linspace(-1.0, 1.0, segments + 1)
+    lon = np.pi * ((1 - face_warp) * s + face_warp * s**3)
     la, lo = np.meshgrid(lat, lon, indexing="ij")
     dirs = np.stack([np.cos(la) * np.sin(lo), np.sin(la), np.cos(la) * np.cos(lo)], -1).reshape(-1, 3)
-    uv = np.stack([(lo + np.pi) / (2 * np.pi), (la - LAT_MIN) / (np.pi / 2 - LAT_MIN)], -1).reshape(-1, 2)
+    su = np.broadcast_to(s[None], la.shape)
+    uv = np.stack([(su + 1) / 2, (la - lat_min) / (np.pi / 2 - lat_min)], -1).reshape(-1, 2)
     idx = np.arange((rings + 1) * (segments + 1)).reshape(rings + 1, segments + 1)
     a, b, c, d = idx[:-1, :-1], idx[:-1, 1:], idx[1:, :-1], idx[1:, 1:]
     # Outward-facing counter-clockwise order (checked by test_ggtalker_template).

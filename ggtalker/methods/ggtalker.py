@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ggtalker.bench.method import DriveRequest, Generation, Method
+from ggtalker.bench.method import DriveRequest, FittedViews, Generation, Method
 from ggtalker.core.clip import Clip
 from ggtalker.talker import A2EAdaptConfig, AdaptConfig, HeadAdaptConfig, Identity, Talker
 
@@ -31,6 +31,7 @@ class GGTalker(Method):
 
     name = "ggtalker"
     train_needs = ("frames", "masks", "params.expr", "params.jaw", "params.pose")
+    follows_controls = Talker.FOLLOWS
 
     def __init__(self, device: str = "cpu", seed: int = 0, e2v: str = "e2v_synthtalk",
                  inpainter: str = "inpainter_synthtalk", a2e: str = "a2e_synthtalk", use_visual_prior: bool = True,
@@ -53,6 +54,12 @@ class GGTalker(Method):
         talk = self.talker.drive(identity, request.audio, request.cameras, (request.width, request.height),
                                  fps=request.fps, controls=request.controls, seed=self.seed)
         return Generation(frames=talk.frames, params=talk.params, depth=talk.depth)
+
+    def fitted_views(self, identity: Identity) -> FittedViews | None:
+        h = identity.head
+        if h.train_params is None or h.train_index is None:
+            return None
+        return FittedViews(index=h.train_index, params=h.train_params, n_gaussians=h.report.get("n_gaussians"))
 
     def describe(self) -> dict[str, Any]:
         return {**self.talker.describe(), "adapt": asdict(self.adapt_config)}

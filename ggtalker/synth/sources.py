@@ -99,14 +99,25 @@ def _materialize_all(recipes: list[ClipRecipe], desc: str) -> list[Path]:
     return [materialize(r, root()) for r in tqdm(recipes, desc=desc, unit="clip", disable=len(todo) < 4 or workers > 1)]
 
 
+def _materialize_groups(groups: list[list[ClipRecipe]], desc: str) -> list[list[Path]]:
+    """:func:`_materialize_all` over every identity's recipes at once (one worker pool for the whole suite,
+    not one per identity: a suite's longest clip, the adaptation clip, no longer serialises the others),
+    split back into the groups."""
+    flat = _materialize_all([r for g in groups for r in g], desc)
+    out, i = [], 0
+    for g in groups:
+        out.append(flat[i:i + len(g)])
+        i += len(g)
+    return out
+
+
 def self_reenact(scale: str = "smoke", seed: int = 0, **params) -> list[Case]:
     """Held-out sentences in the identity's own voice, seen by the same kind of phone camera as training."""
     cfg = _cfg(scale, params)
     cases = []
-    for ident in _identities(cfg, seed):
-        tr = train_recipe(ident, cfg)
-        tg = [target_recipe(ident, k, cfg) for k in range(cfg["n_test"])]
-        train, *targets = _materialize_all([tr, *tg], f"self_reenact id{ident}")
+    idents = _identities(cfg, seed)
+    groups = [[train_recipe(i, cfg)] + [target_recipe(i, k, cfg) for k in range(cfg["n_test"])] for i in idents]
+    for ident, (train, *targets) in zip(idents, _materialize_groups(groups, "self_reenact")):
         for k, t in enumerate(targets):
             cases.append(Case(id=f"id{ident}_s{k}", identity=f"synth{ident}", train=[train], target=t,
                               tags={"sentence": str(k)}, controls=CONTROLS))
@@ -131,10 +142,12 @@ def ood_audio(scale: str = "smoke", seed: int = 0, families: list[str] | None = 
     if unknown:
         raise ValueError(f"unknown OOD families {unknown}; have {sorted(OOD_FAMILIES)}")
     cases = []
-    for ident in _identities(cfg, seed):
+    idents = _identities(cfg, seed)
+    groups = []
+    for ident in idents:
         base = target_recipe(ident, 0, cfg)
-        recipes = [train_recipe(ident, cfg), base] + [base.with_(family=f) for f in fams]
-        train, *targets = _materialize_all(recipes, f"ood_audio id{ident}")
+        groups.append([train_recipe(ident, cfg), base] + [base.with_(family=f) for f in fams])
+    for ident, (train, *targets) in zip(idents, _materialize_groups(groups, "ood_audio")):
         for fam, t in zip(["in_dist", *fams], targets):
             cases.append(Case(id=f"id{ident}_{fam}", identity=f"synth{ident}", train=[train], target=t,
                               tags={"family": fam}, controls=CONTROLS))
@@ -153,10 +166,10 @@ def novel_view(scale: str = "smoke", seed: int = 0, views: list[list[float]] | N
     cfg = _cfg(scale, params)
     vs = [tuple(map(float, v)) for v in views] if views else list(NOVEL_VIEWS[scale])
     cases = []
-    for ident in _identities(cfg, seed):
-        recipes = [train_recipe(ident, cfg)] + [
-            target_recipe(ident, 0, cfg, camera=CameraSpec("static", yaw=y, pitch=p)) for y, p in vs]
-        train, *targets = _materialize_all(recipes, f"novel_view id{ident}")
+    idents = _identities(cfg, seed)
+    groups = [[train_recipe(i, cfg)] + [target_recipe(i, 0, cfg, camera=CameraSpec("static", yaw=y, pitch=p))
+                                        for y, p in vs] for i in idents]
+    for ident, (train, *targets) in zip(idents, _materialize_groups(groups, "novel_view")):
         for (y, p), t in zip(vs, targets):
             cases.append(Case(id=f"id{ident}_yaw{y:+.0f}_pitch{p:+.0f}", identity=f"synth{ident}", train=[train],
                               target=t, tags={"yaw": f"{y:+.0f}", "pitch": f"{p:+.0f}"}, controls=CONTROLS))
@@ -170,10 +183,10 @@ def cross_identity(scale: str = "smoke", seed: int = 0, **params) -> list[Case]:
     if len(idents) < 2:
         raise ValueError("cross_identity needs at least 2 identities")
     cases = []
-    for i, ident in enumerate(idents):
-        driver = idents[(i + 1) % len(idents)]
-        recipes = [train_recipe(ident, cfg)] + [target_recipe(ident, k, cfg, voice_of=driver) for k in range(cfg["n_test"])]
-        train, *targets = _materialize_all(recipes, f"cross_identity id{ident}")
+    drivers = [idents[(i + 1) % len(idents)] for i in range(len(idents))]
+    groups = [[train_recipe(ident, cfg)] + [target_recipe(ident, k, cfg, voice_of=d) for k in range(cfg["n_test"])]
+              for ident, d in zip(idents, drivers)]
+    for ident, driver, (train, *targets) in zip(idents, drivers, _materialize_groups(groups, "cross_identity")):
         for k, t in enumerate(targets):
             cases.append(Case(id=f"id{ident}_by{driver}_{k}", identity=f"synth{ident}", train=[train], target=t,
                               tags={"driver": f"synth{driver}"}, controls=CONTROLS))

@@ -30,9 +30,10 @@ from ggtalker.a2e.adapt import A2EAdaptConfig, finetune_a2e
 from ggtalker.a2e.prior import A2EPrior
 from ggtalker.core.cameras import camera_path
 from ggtalker.core.clip import Cameras, Clip
+from ggtalker.core.params import PARAM_DIMS
 from ggtalker.gaussians.adapt import HeadAdaptConfig, adapt_identity, build_runtime
 from ggtalker.gaussians.color_mlp import ColorMLP
-from ggtalker.gaussians.data import FrameSet, frameset
+from ggtalker.gaussians.data import FrameSet, frameset, sample_indices
 from ggtalker.gaussians.head import GaussianHead
 from ggtalker.gaussians.inpainter import BodyInpainter, naive_composite
 from ggtalker.gaussians.prior import E2VConfig, E2VPrior
@@ -134,6 +135,9 @@ class Talker:
     from fresh copies.
     """
 
+    #: Parameter keys a drive request may impose (:meth:`motion`).
+    FOLLOWS = ("expr", "jaw", "blink", "pose")
+
     def __init__(self, e2v: str | Path | None, inpainter: str | Path | None, a2e: str | Path | Any,
                  device: str = "cpu", *, use_color_mlp: bool = True, use_inpainter: bool = True,
                  e2v_config: E2VConfig | dict | None = None, chunk: int = 8, progress: bool = False) -> None:
@@ -203,6 +207,8 @@ class Talker:
         # A2E adaptation's dropout draws from is the one the benchmark rows were made with.
         head = adapt_identity(self._fresh_e2v(cfg.seed), fs.to(self.device), cfg.head, self._fresh_inpainter(cfg.seed),
                               use_color=self.use_color_mlp, progress=self.progress, seed=cfg.seed)
+        if not isinstance(clips, FrameSet):
+            head.train_index = sample_indices(sum(c.n_frames for c in clips), cfg.max_frames)
         identity = Identity(head, name=name)
         if cfg.a2e is not None and cfg.a2e.steps > 0:
             if speech is None:
@@ -235,12 +241,19 @@ class Talker:
                controls: dict[str, np.ndarray] | None = None, seed: int = 0) -> dict[str, np.ndarray]:
         """Head parameters ``{expr (N,10), jaw (N,1), blink (N,2), pose (N,6)}`` for ``audio16k`` ``(S,)`` at 16 kHz.
 
-        ``controls`` ``{"pose": (N, 6), "blink": (N, 2)}`` are imposed (the pose also guides the prior).
+        ``controls`` (any of :data:`FOLLOWS`, each ``(N, D)``) are imposed; the pose also guides the prior.
+        When ``expr`` and ``jaw`` are both given the head is driven by the given parameters alone and the
+        audio prior is not run (driving by known parameters: the fit diagnostic's oracle split).
         """
-        controls = controls or {}
-        for key, d in (("pose", 6), ("blink", 2)):
-            if key in controls and np.shape(controls[key]) != (n_frames, d):
-                raise ValueError(f"{key} control must have shape ({n_frames}, {d}), got {np.shape(controls[key])}")
+        controls = {k: v for k, v in (controls or {}).items() if k in self.FOLLOWS}
+        for key in controls:
+            if np.shape(controls[key]) != (n_frames, PARAM_DIMS[key]):
+                raise ValueError(f"{key} control must have shape ({n_frames}, {PARAM_DIMS[key]}), "
+                                 f"got {np.shape(controls[key])}")
+        if {"expr", "jaw"} <= set(controls):
+            params = {k: np.zeros((n_frames, d), np.float32) for k, d in PARAM_DIMS.items()}
+            params.update({k: np.asarray(v, np.float32) for k, v in controls.items()})
+            return params
         a2e = identity.a2e if identity.a2e is not None else self.a2e
         params = a2e.predict(audio16k, fps, n_frames, pose=controls.get("pose"), style=identity.a2e_style, seed=seed)
         for key in ("blink", "pose"):

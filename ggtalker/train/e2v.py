@@ -34,6 +34,9 @@ class E2VTrainConfig:
     seed: int = 0
     log_every: int = 20
     ckpt_every: int = 250
+    #: Stop after this many seconds (checked each step; None: run every step). The GPU machine is lent
+    #: for minutes at a time, so a time-boxed run ends in time to save what it learnt, resumable.
+    max_seconds: float | None = None
 
 
 def e2v_step(prior: E2VPrior, src: FrameSet, tgt: FrameSet, w_mask: float, w_reg: float) -> tuple[torch.Tensor, dict]:
@@ -50,7 +53,7 @@ def e2v_step(prior: E2VPrior, src: FrameSet, tgt: FrameSet, w_mask: float, w_reg
         ph = photometric(r.rgb, gt)
         photo = photo + ph.detach() / len(tgt)
         losses.append(ph + w_mask * mask_loss(r.alpha, tgt.head[b : b + 1]))
-    loss = torch.stack(losses).mean() + w_reg * uv_regulariser(uv)
+    loss = torch.stack(losses).mean() + w_reg * uv_regulariser(uv, metric_offsets=prior.head.offset_unit is not None)
     return loss, {"photo": float(photo)}
 
 
@@ -92,6 +95,14 @@ def train_e2v(prior: E2VPrior, identities: dict[str, FrameSet], cfg: E2VTrainCon
             log.append(rec)
             bar.set_postfix(photo=f"{rec['photo']:.4f}")
             run = []
+        if cfg.max_seconds is not None and time.perf_counter() - t0 > cfg.max_seconds and step + 1 < cfg.steps:
+            if run:
+                log.append({"step": step + 1, "photo": sum(run) / len(run), "s": time.perf_counter() - t0})
+                run = []
+            log[-1]["stopped"] = "max_seconds"
+            if state is not None:
+                state.save(step + 1, log=log, run=run)  # resume continues from here
+            return log
         if state is not None:
             state.maybe_save(step + 1, log=log, run=run)
     if state is not None:

@@ -23,13 +23,13 @@ import torch
 
 from ggtalker.gaussians.data import load_identities
 from ggtalker.gaussians.inpainter import BodyInpainter
-from ggtalker.gaussians.prior import E2VConfig, E2VPrior
+from ggtalker.gaussians.prior import HEAD_V2, E2VConfig, E2VPrior
 from ggtalker.train.e2v import E2VTrainConfig, train_e2v
 from ggtalker.train.inpainter import train_inpainter
 from ggtalker.train.visual_corpus import build_visual_corpus
 
-DEFAULTS = {"smoke": {"e2v_steps": 150, "inp_steps": 150, "uv_res": 32, "batch": 2},
-            "full": {"e2v_steps": 3000, "inp_steps": 1500, "uv_res": 32, "batch": 8}}
+DEFAULTS = {"smoke": {"e2v_steps": 150, "inp_steps": 150, "uv_res": 32, "uv_res_v2": 64, "batch": 2},
+            "full": {"e2v_steps": 3000, "inp_steps": 1500, "uv_res": 32, "uv_res_v2": 256, "batch": 8}}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ckpt-every", type=int, default=250, help="steps between saved training states")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/e2v_state.pt and OUT/inpainter_state.pt")
     ap.add_argument("--zoo", action="store_true", help="write zoo entries e2v_synthtalk and inpainter_synthtalk")
+    ap.add_argument("--head", choices=["v1", "v2"], default="v1",
+                    help="v2: the head that can fit its frames (prior.HEAD_V2; zoo entry e2v_synthtalk_v2); "
+                         "v1: the first zoo prior's design (e2v_synthtalk)")
+    ap.add_argument("--uv-res", type=int, help="UV map resolution (default: the scale's)")
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="stop E2V training after this long and save a resumable state (--resume continues)")
     a = ap.parse_args(argv)
     d = DEFAULTS[a.scale]
     torch.set_num_threads(a.threads)
@@ -65,16 +71,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"data: {len(ids)} identities, {sum(len(v) for v in ids.values())} frames from {data} ({t_data:.0f} s)")
 
     cfg = E2VTrainConfig(steps=a.e2v_steps or d["e2v_steps"], batch=a.batch or d["batch"], seed=a.seed,
-                         ckpt_every=a.ckpt_every)
+                         ckpt_every=a.ckpt_every, max_seconds=None if a.max_minutes is None else 60 * a.max_minutes)
     inp_steps = a.inp_steps or d["inp_steps"]
     log_e2v, log_inp, t_e2v, t_inp = [], [], 0.0, 0.0
     if a.only in (None, "e2v"):
-        prior = E2VPrior(E2VConfig(uv_res=d["uv_res"])).to(a.device)
+        head = HEAD_V2 if a.head == "v2" else {}
+        prior = E2VPrior(E2VConfig(uv_res=a.uv_res or d["uv_res" if a.head == "v1" else "uv_res_v2"], **head)).to(a.device)
         t1 = time.perf_counter()
         log_e2v = train_e2v(prior, ids, cfg, state_path=out / "e2v_state.pt", resume=a.resume)
         t_e2v = time.perf_counter() - t1
         prior.save(out / "e2v.pt")
-        print(f"e2v: {cfg.steps} steps {t_e2v:.0f} s, photo {log_e2v[0]['photo']:.4f} -> {log_e2v[-1]['photo']:.4f}")
+        print(f"e2v: {log_e2v[-1]['step']} of {cfg.steps} steps {t_e2v:.0f} s, photo {log_e2v[0]['photo']:.4f} -> {log_e2v[-1]['photo']:.4f}")
     if a.only in (None, "inpainter"):
         inp = BodyInpainter().to(a.device)
         t2 = time.perf_counter()
@@ -86,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         inp.save(out / "inpainter.pt")
         print(f"inpainter: {inp_steps} steps {t_inp:.0f} s, loss {log_inp[0]['loss']:.4f} -> {log_inp[-1]['loss']:.4f}")
     device = torch.cuda.get_device_name() if a.device.startswith("cuda") else f"CPU ({platform.processor() or 'x86_64'}, {a.threads} threads)"
-    rec = {"scale": a.scale, "data": str(data), "device": device, "e2v": {"steps": cfg.steps, "seconds": t_e2v, "log": log_e2v},
+    rec = {"scale": a.scale, "data": str(data), "device": device, "e2v": {"steps": log_e2v[-1]["step"] if log_e2v else 0, "seconds": t_e2v, "log": log_e2v},
            "inpainter": {"steps": inp_steps, "seconds": t_inp, "log": log_inp}, "data_s": t_data}
     (out / "train_log.json").write_text(json.dumps(rec, indent=1))
     if a.zoo:
@@ -95,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         recipe = " ".join(["python -m ggtalker.train.visual_priors", *(x for x in (argv or sys.argv[1:]) if x != "--resume")])
         corpus = f"ggtalker.train.visual_corpus.build_visual_corpus({a.scale!r}, seed={a.seed})" if not a.data else str(a.data)
         if log_e2v:
-            save_entry("e2v_synthtalk", out / "e2v.pt", recipe=recipe, data=corpus, steps=cfg.steps, device=device,
+            save_entry("e2v_synthtalk_v2" if a.head == "v2" else "e2v_synthtalk", out / "e2v.pt", recipe=recipe, data=corpus, steps=log_e2v[-1]["step"], device=device,
                        metrics={"photo_l1_ssim_first": log_e2v[0]["photo"], "photo_l1_ssim_last": log_e2v[-1]["photo"]})
         if log_inp:
             save_entry("inpainter_synthtalk", out / "inpainter.pt", recipe=recipe, data=corpus, steps=inp_steps,

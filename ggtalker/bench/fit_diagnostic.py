@@ -1,0 +1,183 @@
+"""The fit diagnostic: can a method reproduce the frames it was fitted to, and how much is lost on held-out
+frames driven by known parameters, then by audio?
+
+For each identity of a suite (``self_reenact`` by default) the method is prepared on the identity's training
+clip, then scored on three splits:
+
+* ``train``: the training frames the method fitted, rendered with the parameters it fitted them with
+  (:meth:`ggtalker.bench.method.Method.fitted_views`: the tracked ones plus learnt corrections);
+* ``test_oracle``: the held-out target frames driven by their true parameters (only for methods that
+  follow every parameter, :attr:`~ggtalker.bench.method.Method.follows_controls`);
+* ``test_audio``: the same frames driven by their audio, with pose and blink given, as in the suite.
+
+Values are face PSNR and face SSIM (the harness's ``psnr_face``/``ssim_face``, inside the true head mask)
+and silhouette IoU (``silhouette_iou``). Rows are upserted into ``leaderboards/fit_diagnostic.csv`` keyed by
+(method, scale, device, identity, split), and a figure shows truth | true params | audio for three frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from filelock import FileLock
+
+from ggtalker.bench.method import DriveRequest, Generation, Method
+from ggtalker.bench.records import atomic_write_text, device_name, git_commit
+from ggtalker.bench.runner import evaluate_case
+from ggtalker.core.clip import Cameras, Clip, read_clip
+from ggtalker.core.registry import METRICS
+
+log = logging.getLogger("ggtalker.bench.fit_diagnostic")
+
+SPLITS = ("train", "test_oracle", "test_audio")
+METRIC_NAMES = ("psnr_face", "ssim_face", "silhouette_iou")
+KEY = ["method", "scale", "device", "identity", "split"]
+COLUMNS = KEY + ["psnr_face", "ssim_face", "silhouette_iou", "n_frames", "n_gaussians", "adapt_s", "commit"]
+
+
+@dataclass
+class SplitResult:
+    """One identity's scores on one split, plus the frames kept for the figure."""
+
+    split: str
+    values: dict[str, float]
+    n_frames: int
+    truth: np.ndarray | None = None
+    pred: np.ndarray | None = None
+
+
+def concat_frames(clips: list[Clip]) -> Clip:
+    """The training clips as one clip (frames, masks, cameras, params concatenated in order; no audio)."""
+    if len(clips) == 1:
+        return replace(clips[0], audio=None)
+    keys = set.intersection(*(set(c.params) for c in clips))
+    return replace(
+        clips[0], id="+".join(c.id for c in clips), frames=np.concatenate([c.frames for c in clips]), audio=None,
+        cameras=Cameras(np.concatenate([c.cameras.K for c in clips]), np.concatenate([c.cameras.w2c for c in clips])),
+        params={k: np.concatenate([c.params[k] for c in clips]) for k in keys}, landmarks=None,
+        masks=None if any(c.masks is None for c in clips) else np.concatenate([c.masks for c in clips]),
+    )
+
+
+def subset(clip: Clip, index: np.ndarray) -> Clip:
+    """Frames ``index`` of ``clip`` (no audio)."""
+    return replace(clip, frames=clip.frames[index], audio=None, cameras=Cameras(clip.cameras.K[index], clip.cameras.w2c[index]),
+                   params={k: v[index] for k, v in clip.params.items()}, landmarks=None,
+                   masks=None if clip.masks is None else clip.masks[index])
+
+
+def score(pred: Generation, truth: Clip, device: str) -> dict[str, float]:
+    """Face PSNR, face SSIM and silhouette IoU of one generation, scored as the harness scores them
+    (NaN where the method gives no depth)."""
+    metrics = {name: METRICS.build(name, device=device) for name in METRIC_NAMES}
+    return {r.metric: r.value for r in evaluate_case(metrics, pred, truth, {})}
+
+
+def _request(case_id: str, clip: Clip, audio: np.ndarray, controls: dict[str, np.ndarray]) -> DriveRequest:
+    return DriveRequest(case_id=case_id, audio=audio, fps=clip.fps, cameras=clip.cameras, width=clip.width,
+                        height=clip.height, controls=controls)
+
+
+def diagnose_identity(method: Method, identity: str, train_paths: list[Path], target_paths: list[Path],
+                      device: str) -> tuple[list[SplitResult], float, float]:
+    """Prepare ``method`` on one identity and score it on the three splits.
+
+    Returns: (results, prepare seconds, number of Gaussians or NaN)."""
+    train = [read_clip(p) for p in train_paths]
+    t0 = time.perf_counter()
+    state = method.prepare(identity, train)
+    adapt_s = time.perf_counter() - t0
+    results = []
+
+    joined = concat_frames(train)
+    views = method.fitted_views(state)
+    if views is not None:
+        fit = subset(joined, views.index)
+        controls = {k: v for k, v in views.params.items() if k in method.follows_controls}
+    else:
+        fit = joined
+        controls = {k: v for k, v in fit.params.items() if k in method.follows_controls}
+    # The fitted frames are driven by their parameters; a method that follows no expression parameters
+    # gets the training clip's own audio where the frames are the whole (single) clip.
+    audio = np.zeros(int(round(len(fit.frames) / fit.fps * 16000)), np.float32)
+    if views is None and len(train) == 1 and train[0].audio is not None:
+        audio = train[0].audio
+    pred = method.generate(state, _request(f"{identity}_train", fit, audio, controls))
+    results.append(SplitResult("train", score(pred, fit, device), len(fit.frames), fit.frames, pred.frames))
+
+    targets = [read_clip(p) for p in target_paths]
+    oracle_ok = set(method.follows_controls) >= {"expr", "jaw", "blink", "pose"}
+    for split in ("test_oracle", "test_audio"):
+        vals: dict[str, list[float]] = defaultdict(list)
+        n, truth_frames, pred_frames = 0, [], []
+        if split == "test_oracle" and not oracle_ok:
+            results.append(SplitResult(split, {m: float("nan") for m in METRIC_NAMES}, 0))
+            continue
+        for t in targets:
+            keys = ("expr", "jaw", "blink", "pose") if split == "test_oracle" else ("pose", "blink")
+            controls = {k: t.params[k] for k in keys if k in t.params and k in method.follows_controls}
+            pred = method.generate(state, _request(f"{identity}_{split}_{t.id}", t, t.audio, controls))
+            for k, v in score(pred, t, device).items():
+                vals[k].append(v * len(t.frames))
+            n += len(t.frames)
+            truth_frames.append(t.frames)
+            pred_frames.append(pred.frames)
+        results.append(SplitResult(split, {k: float(np.sum(v) / n) for k, v in vals.items()}, n,
+                                   np.concatenate(truth_frames), np.concatenate(pred_frames)))
+    n_g = float(views.n_gaussians) if views is not None and views.n_gaussians is not None else float("nan")
+    return results, adapt_s, n_g
+
+
+def rows(method_label: str, scale: str, device: str, identity: str, results: list[SplitResult],
+         n_gaussians: float, adapt_s: float) -> list[dict]:
+    """CSV rows (:data:`COLUMNS`) of one identity."""
+    dev, commit = device_name(device), git_commit()
+    return [{"method": method_label, "scale": scale, "device": dev, "identity": identity, "split": r.split,
+             **{m: r.values.get(m, float("nan")) for m in METRIC_NAMES}, "n_frames": r.n_frames,
+             "n_gaussians": n_gaussians, "adapt_s": adapt_s, "commit": commit} for r in results]
+
+
+def write_rows(path: Path, new_rows: list[dict]) -> pd.DataFrame:
+    """Upsert rows into the diagnostic CSV: a row replaces the one with the same :data:`KEY`; written
+    atomically under a file lock, so concurrent diagnostics lose nothing."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock", timeout=600):
+        old = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=COLUMNS)
+        new = pd.DataFrame(new_rows, columns=COLUMNS)
+        keys = set(map(tuple, new[KEY].astype(str).to_numpy()))
+        keep = [tuple(r) not in keys for r in old[KEY].astype(str).to_numpy()] if len(old) else []
+        df = pd.concat([old[keep] if len(old) else old, new], ignore_index=True)[COLUMNS]
+        df = df.sort_values(KEY, kind="stable").reset_index(drop=True)
+        atomic_write_text(path, df.to_csv(index=False, float_format="%.6g"))
+    return df
+
+
+def figure(path: Path, results_by_identity: dict[str, list[SplitResult]], n_frames: int = 3) -> Path:
+    """truth | true params | audio for ``n_frames`` held-out frames of the first identity (PNG)."""
+    import imageio.v3 as iio
+
+    ident, results = next(iter(results_by_identity.items()))
+    by = {r.split: r for r in results}
+    oracle, audio = by.get("test_oracle"), by["test_audio"]
+    n = len(audio.truth)
+    picks = np.linspace(n * 0.15, n * 0.85, n_frames).round().astype(int)
+    rows_ = []
+    for i in picks:
+        cols = [audio.truth[i]]
+        if oracle is not None and oracle.pred is not None:
+            cols.append(oracle.pred[i])
+        cols.append(audio.pred[i])
+        rows_.append(np.concatenate(cols, 1))
+    img = np.concatenate(rows_, 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    iio.imwrite(tmp, img)
+    tmp.replace(path)
+    return path

@@ -1,0 +1,82 @@
+"""Fit diagnostic: adapt a method to SynthTalk identities and score the frames it fitted, held-out frames
+driven by true parameters, and the same frames driven by audio.
+
+    python scripts/diagnose_fit.py                                   # ggtalker, smoke, 2 identities (CPU)
+    python scripts/diagnose_fit.py --scale full --identities 3 --device cuda
+    python scripts/diagnose_fit.py --method ggtalker_noprior --set e2v_config.uv_res=128 --label noprior_uv128
+
+Upserts rows into ``leaderboards/fit_diagnostic.csv`` (method, scale, device, identity, split, psnr_face,
+ssim_face, silhouette_iou, n_gaussians, adapt_s, commit) and writes ``leaderboards/media/fit_<label>_<scale>.png``
+(truth | true params | audio, three held-out frames). See :mod:`ggtalker.bench.fit_diagnostic`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from ggtalker.bench.fit_diagnostic import diagnose_identity, figure, rows, write_rows
+from ggtalker.core.registry import METHODS, SUITES
+
+#: Suite source sizes per scale: the smoke suite's, and at full scale 512² with a 12 s adaptation clip.
+SIZES = {"smoke": {}, "full": {"train_seconds": 12, "test_seconds": 4, "n_test": 2}}
+
+
+def method_params(name: str, scale: str, overrides: list[str]) -> dict:
+    """The method's registered params, its ``presets[scale]`` merged over them, then ``key=value`` overrides."""
+    spec = METHODS.spec(name)
+    cfg = OmegaConf.create(spec.get("params") or {})
+    preset = (spec.get("presets") or {}).get(scale)
+    if preset:
+        cfg = OmegaConf.merge(cfg, preset)
+    if overrides:
+        cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(overrides))
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--method", default="ggtalker")
+    ap.add_argument("--scale", choices=sorted(SIZES), default="smoke")
+    ap.add_argument("--identities", type=int, default=None, help="test identities (default: the suite's)")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="method param overrides")
+    ap.add_argument("--label", default=None, help="the row's method label (default: the method name)")
+    ap.add_argument("--size", type=int, default=None, help="override the frame size")
+    ap.add_argument("--csv", default="leaderboards/fit_diagnostic.csv")
+    ap.add_argument("--media", default="leaderboards/media")
+    a = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    label = a.label or a.method
+    params = method_params(a.method, a.scale, a.set)
+    method = METHODS.build({"target": METHODS.spec(a.method)["target"], "params": params, "name": a.method},
+                           device=a.device, seed=a.seed)
+    src = dict(SIZES[a.scale])
+    if a.identities:
+        src["n_identities"] = a.identities
+    if a.size:
+        src["size"] = a.size
+    suite = SUITES.build("self_reenact")
+    suite.source = {**suite.source, "params": {**(suite.source.get("params") or {}), **src}}
+    cases = suite.cases(scale=a.scale, seed=a.seed)
+    by_identity: dict[str, list] = {}
+    for c in cases:
+        by_identity.setdefault(c.identity, []).append(c)
+    results_all = {}
+    for identity, cs in by_identity.items():
+        results, adapt_s, n_g = diagnose_identity(method, identity, cs[0].train, [c.target for c in cs], a.device)
+        results_all[identity] = results
+        new = rows(label, a.scale, a.device, identity, results, n_g, adapt_s)
+        write_rows(Path(a.csv), new)
+        for r in new:
+            print(f"{label} {identity} {r['split']:11s} psnr_face {r['psnr_face']:.2f}  ssim_face {r['ssim_face']:.3f}  "
+                  f"silhouette_iou {r['silhouette_iou']:.3f}  ({r['n_frames']} frames, adapt {adapt_s:.0f} s)")
+    print(f"figure: {figure(Path(a.media) / f'fit_{label}_{a.scale}.png', results_all)}")
+
+
+if __name__ == "__main__":
+    main()
