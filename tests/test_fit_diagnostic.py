@@ -1,0 +1,104 @@
+"""The fit diagnostic (issue 16): driving by known parameters, the three splits, the CSV, and the script
+end to end at a tiny size."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from ggtalker import REPO_ROOT
+from ggtalker.bench.fit_diagnostic import COLUMNS, SPLITS, diagnose_identity, figure, rows, write_rows
+from ggtalker.core.clip import write_clip
+from ggtalker.metrics.silhouette import silhouette_iou
+from ggtalker.methods.ggtalker import GGTalker
+from ggtalker.talker import Talker
+from tiny_head import TINY_E2V, tiny_clip, tiny_prior
+
+torch.set_num_threads(2)
+
+
+class NoA2E:
+    """Fails if called: driving by known parameters must not run the audio prior."""
+
+    def predict(self, *a, **k):
+        raise AssertionError("the audio prior ran although expr and jaw were given")
+
+
+class StillA2E:
+    """A closed, still mouth for any audio (a test double of the audio prior)."""
+
+    def predict(self, audio16k, fps=25.0, n_frames=None, pose=None, style=None, seed=0, **kw):
+        from ggtalker.core.params import PARAM_DIMS
+
+        p = {k: np.zeros((n_frames, d), np.float32) for k, d in PARAM_DIMS.items()}
+        if pose is not None:
+            p["pose"] = pose
+        return p
+
+
+def test_known_parameters_drive_the_head_without_the_audio_prior() -> None:
+    clip = tiny_clip(tiny_prior(), 3)
+    t = Talker(None, None, NoA2E(), e2v_config=TINY_E2V)
+    got = t.motion(None, clip.audio, 3, controls=clip.params)
+    for k, v in clip.params.items():
+        np.testing.assert_array_equal(got[k], v)
+    with pytest.raises(ValueError, match="expr control must have shape"):
+        t.motion(None, clip.audio, 3, controls={**clip.params, "expr": clip.params["expr"][:2]})
+
+
+def test_silhouette_iou() -> None:
+    a = np.zeros((2, 4, 4), bool)
+    b = a.copy()
+    a[0, :2] = True
+    b[0, :1] = True
+    np.testing.assert_allclose(silhouette_iou(a, b), [0.5, 1.0])
+
+
+def test_three_splits_and_the_csv(tmp_path) -> None:
+    prior = tiny_prior()
+    train = write_clip(tiny_clip(prior, 6, seed=0), tmp_path / "train")
+    targets = [write_clip(tiny_clip(prior, 3, seed=s), tmp_path / f"t{s}") for s in (1, 2)]
+    method = GGTalker(use_visual_prior=False, e2v_config=TINY_E2V, adapt={"steps_uv": 3, "steps_joint": 2,
+                      "steps_inpaint": 1, "max_side": 32}, adapt_a2e={"steps": 0}, max_train_frames=4, progress=False)
+    method.talker = Talker(None, None, StillA2E(), e2v_config=TINY_E2V, chunk=4)
+    results, adapt_s, n_g = diagnose_identity(method, "tiny", [train], targets, "cpu")
+    assert [r.split for r in results] == list(SPLITS)
+    by = {r.split: r for r in results}
+    assert by["train"].n_frames == 4 and by["test_oracle"].n_frames == 6 == by["test_audio"].n_frames
+    for r in results:
+        assert np.isfinite(r.values["psnr_face"]) and 0 <= r.values["silhouette_iou"] <= 1
+    # A still mouth scores differently from the true parameters on talking frames.
+    assert by["test_oracle"].values["psnr_face"] != by["test_audio"].values["psnr_face"]
+    assert n_g == method.talker._fresh_e2v(0).head.n_gaussians and adapt_s > 0
+
+    csv = tmp_path / "fit.csv"
+    write_rows(csv, rows("a", "smoke", "cpu", "tiny", results, n_g, adapt_s))
+    write_rows(csv, rows("b", "smoke", "cpu", "tiny", results, n_g, adapt_s))
+    df = write_rows(csv, rows("a", "smoke", "cpu", "tiny", results[:1], n_g, 1.0))   # replaces a's train row only
+    assert list(df.columns) == COLUMNS and len(df) == 6
+    assert float(pd.read_csv(csv).query("method == 'a' and split == 'train'")["adapt_s"].iloc[0]) == 1.0
+    png = figure(tmp_path / "fit.png", {"tiny": results})
+    import imageio.v3 as iio
+
+    assert iio.imread(png).shape == (3 * 32, 3 * 32, 3)
+
+
+@pytest.mark.slow
+def test_script_runs_at_a_tiny_size(tmp_path) -> None:
+    """``scripts/diagnose_fit.py`` end to end on SynthTalk at 48², a few adaptation steps."""
+    csv, media = tmp_path / "fit.csv", tmp_path / "media"
+    out = subprocess.run(
+        [sys.executable, "scripts/diagnose_fit.py", "--identities", "1", "--size", "48", "--csv", str(csv),
+         "--media", str(media), "--set", "adapt.steps_uv=2", "adapt.steps_joint=1", "adapt.steps_inpaint=1",
+         "adapt_a2e.steps=0", "max_train_frames=8", "progress=false"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    df = pd.read_csv(csv)
+    assert sorted(df["split"]) == sorted(SPLITS) and (df["method"] == "ggtalker").all()
+    assert df["psnr_face"].between(5, 60).all() and df["silhouette_iou"].between(0, 1).all()
+    assert (media / "fit_ggtalker_smoke.png").is_file()
