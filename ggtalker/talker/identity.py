@@ -66,7 +66,8 @@ def _from_v1(d: dict) -> dict:
     """A ``ggtalker-identity/1`` dict in the layout of :data:`FORMAT`."""
     report = dict(d.get("report") or {})
     talker_keys = ("a2e", "prepare_s")
-    head = {f.name: d[f.name] for f in fields(AdaptedHead) if f.name != "report"}
+    # Fields added to the head since (the fitted training views) are absent from v1 files: left at their defaults.
+    head = {f.name: d[f.name] for f in fields(AdaptedHead) if f.name != "report" and f.name in d}
     head["report"] = {k: v for k, v in report.items() if k not in talker_keys}
     return {"head": head, "a2e": d.get("a2e_state"), "a2e_style": d.get("a2e_style"),
             "report": {k: report[k] for k in talker_keys if k in report}}
