@@ -145,3 +145,53 @@ def test_hydra_multirun_over_a_param_leaves_a_labelled_row_per_value(tmp_path):
     assert summary["row"]["label"].startswith("static[frame=")
     # The run folders stay keyed by the whole configuration: one per value.
     assert len(list((tmp_path / "out" / "toy").glob("static-*"))) == 2
+
+
+# -- presets: scale=full applies the method's presets.full over its params ---------------------------------
+
+def test_full_preset_applies_at_full_scale_only():
+    from ggtalker.bench.runner import with_preset
+
+    full, applied = with_preset(compose_cfg("ggtalker", "novel_view", ["scale=full"]))
+    p = full.method.params
+    assert (p.adapt.steps_uv, p.adapt.steps_joint, p.adapt.steps_inpaint, p.adapt.batch, p.adapt.max_side) == \
+        (300, 100, 150, 4, 256)
+    assert (p.adapt_a2e.steps, p.adapt_a2e.lr, p.max_train_frames, p.chunk, p.progress) == (50, 5e-5, 300, 32, False)
+    assert applied["adapt.steps_uv"] == 300 and "adapt_a2e.lr" not in applied
+    # The preset is the registered default at full scale: its row is labelled by the method name alone.
+    assert row_label("ggtalker", "ggtalker", full.method, "full") == "ggtalker"
+    assert config_hash(full.method) == default_hash("ggtalker", "full") != default_hash("ggtalker", "smoke")
+    smoke, applied = with_preset(compose_cfg("ggtalker", "novel_view", ["scale=smoke"]))
+    assert applied == {} and smoke.method.params.adapt.steps_uv == 30 and "chunk" not in smoke.method.params
+    # A value typed on the command line wins over the preset; the preset fills the rest.
+    typed, applied = with_preset(compose_cfg("ggtalker", "novel_view", ["scale=full", "method.params.adapt.steps_uv=600"]))
+    assert typed.method.params.adapt.steps_uv == 600 and typed.method.params.adapt.steps_joint == 100
+    assert "adapt.steps_uv" not in applied
+    for name, key, value in (("talking_gaussian", "n_gaussians", 20000), ("nerf_talker", "rays_per_frame", 4096),
+                             ("wav2lip2d", "crop", 96)):
+        cfg, _ = with_preset(compose_cfg(name, "novel_view", ["scale=full"]))
+        assert cfg.method.params[key] == value and cfg.method.params.steps == 600
+
+
+def _with_frame_preset(cfg, frame):
+    from omegaconf import open_dict
+
+    with open_dict(cfg):
+        cfg.method.presets = {"full": {"frame": frame}}
+    return cfg
+
+
+def test_run_records_the_applied_preset(tmp_path):
+    import pytest
+
+    from ggtalker.bench.preflight import PreflightError
+
+    row = run(_with_frame_preset(toy_cfg("static", tmp_path, "scale=full"), 1))
+    (d,) = [p for p in (tmp_path / "out" / "toy").glob("static-*")]
+    summary = json.loads((d / "summary.json").read_text())
+    assert summary["preset"] == {"scale": "full", "applied": {"frame": 1}}
+    assert summary["config"]["method"]["params"]["frame"] == 1 and row["scale"] == "full"
+    row = run(_with_frame_preset(toy_cfg("static", tmp_path, "scale=smoke"), 1))
+    assert row["label"] == "static" and row["config_hash"] == default_hash("static", "smoke")
+    with pytest.raises(PreflightError, match="frame"):  # a preset's values are checked like typed ones
+        run(_with_frame_preset(toy_cfg("static", tmp_path, "scale=full"), "abc"))

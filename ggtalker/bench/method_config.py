@@ -15,6 +15,8 @@ import copy
 import json
 from typing import Any, Mapping
 
+from omegaconf import DictConfig, OmegaConf
+
 from ggtalker import zoo
 from ggtalker.bench.resume import digest
 from ggtalker.core.registry import METHODS
@@ -30,6 +32,8 @@ LABEL_OMITS_KEY = "label_omits"
 
 def method_spec(node: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a method config that determines its results: ``{target, params}`` (no name, presets)."""
+    if isinstance(node, DictConfig):  # plain containers hash alike however the config was built
+        node = OmegaConf.to_container(node, resolve=True)
     return {"target": str(node["target"]), "params": copy.deepcopy(dict(node.get("params") or {}))}
 
 
