@@ -65,6 +65,8 @@ def make_tables(leaderboard_dir: Path, out_dir: Path, scale: str | None = None) 
     combined: pd.DataFrame | None = None
     combined_dir: dict[str, bool] = {}
     for path in sorted(Path(leaderboard_dir).glob("*.csv")):
+        if not lb.columns_path(path).is_file():  # not a leaderboard (fit_diagnostic.csv has its own layout)
+            continue
         df, direction = lb.read_leaderboard(path)
         if not len(df):
             continue
@@ -113,7 +115,8 @@ def ood_table(df: pd.DataFrame, direction: dict[str, bool], tag: str = "family")
         if f"[{tag}=" not in col:
             continue
         metric, fam = col.split("[", 1)[0], col.split("=", 1)[1].rstrip("]")
-        for method, v in zip(df["method"], pd.to_numeric(df[col], errors="coerce")):
+        names = df["label"] if "label" in df else df["method"]  # one entry per configuration, as in the tables
+        for method, v in zip(names, pd.to_numeric(df[col], errors="coerce")):
             if pd.notna(v) and method not in REFERENCE_METHODS:
                 rows.append({"method": method, "metric": metric, "value": float(v), "status": "ok",
                              "higher_is_better": direction.get(col, True), f"tag.{tag}": fam})
