@@ -2,7 +2,7 @@
 
     python scripts/make_tables.py [--leaderboard-dir leaderboards] [--out leaderboards/tables] [--scale full]
 
-One CSV per suite (rows = methods, columns = metrics with ↑/↓ in the header, best value in **bold**,
+One CSV per suite (rows = leaderboard rows by label, columns = metrics with ↑/↓ in the header, best value in **bold**,
 reference bounds ground_truth/static never marked) plus combined.csv over suites.
 """
 

@@ -377,7 +377,7 @@ def bad_param_type_named_before_training(c: Ctx) -> None:
 def unknown_param_named(c: Ctx) -> None:
     raises(lambda: run(cfg(c.tmp, "static", "+method.params.bogus=1")), "static has no parameter 'bogus'")
     r = cli("method=static", "method.params.bogus=1")
-    assert r.returncode != 0 and r.stderr.strip() == "error: method=static has no parameter 'bogus' (its parameters: none)"
+    assert r.returncode != 0 and r.stderr.strip() == "error: method=static has no parameter 'bogus' (its parameters: frame)"
 
 
 def bad_scale_refused_before_any_work(c: Ctx) -> None:

@@ -1,19 +1,32 @@
-"""Leaderboards: one CSV per suite, one row per (method, scale), upserted under a file lock."""
+"""Leaderboards: one CSV per suite, one row per (method, scale, config hash), upserted under a file lock.
+
+The config hash is that of the resolved method spec (:mod:`ggtalker.bench.method_config`), so runs of one
+method with different params keep a row each; ``label`` names what differs from the registered default.
+A leaderboard written before rows had a hash reads as if each row were its registered default's.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 from pathlib import Path
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 from filelock import FileLock
 
+from ggtalker.bench.method_config import default_hash
 from ggtalker.bench.records import CaseResult, atomic_write_text
 
-KEY = ["method", "scale"]
-TRAILING = ["n_cases", "train_s", "infer_fps", "peak_cpu_mb", "peak_gpu_mb", "device", "scale", "protocol", "commit"]
+#: What makes a row one: re-running the same config replaces its own row only.
+KEY = ["method", "scale", "config_hash"]
+#: The first columns: who the row is (``label``: the method and the params that differ from its default).
+LEADING = ["method", "label"]
+TRAILING = ["n_cases", "train_s", "infer_fps", "peak_cpu_mb", "peak_gpu_mb", "device", "scale", "config_hash",
+            "protocol", "commit", "world", "zoo"]
+#: Columns read as text: a hash of digits only must stay a string (``01234567``, not 1234567).
+TEXT_COLUMNS = {"method": str, "label": str, "config_hash": str, "scale": str, "commit": str, "zoo": str}
 #: ``<column>.n``: how many cases the mean in ``<column>`` is over (a metric may be unavailable on some cases).
 COUNT_SUFFIX = ".n"
 
@@ -61,35 +74,59 @@ def read_leaderboard(path: Path) -> tuple[pd.DataFrame, dict[str, bool]]:
     """Read a leaderboard CSV; returns its rows and each metric column's higher-is-better flag."""
     path = Path(path)
     if not path.is_file():
-        return pd.DataFrame(columns=KEY), {}
-    df = pd.read_csv(path)
+        return pd.DataFrame(columns=LEADING + KEY[1:]), {}
+    df = with_identity(pd.read_csv(path, dtype=TEXT_COLUMNS))
     cols = columns_path(path)
     direction = {k: bool(v["higher_is_better"]) for k, v in json.loads(cols.read_text()).items()} if cols.is_file() else {}
     return df, direction
 
 
+def with_identity(df: pd.DataFrame) -> pd.DataFrame:
+    """Fill the ``label`` and ``config_hash`` of rows written before rows had them: the registered default's
+    (the label is the method name; the hash that of the method's registered default at the row's scale, or
+    '' for a method no longer registered)."""
+    df = df.copy()
+    for c in ("label", "config_hash"):
+        if c not in df:
+            df[c] = pd.Series(np.nan, index=df.index, dtype=object)
+    if "scale" not in df:
+        df["scale"] = ""
+    old = df["config_hash"].isna()
+    df.loc[old, "config_hash"] = [default_hash(str(m), str(s)) or ""
+                                  for m, s in zip(df.loc[old, "method"], df.loc[old, "scale"])]
+    df.loc[df["label"].isna(), "label"] = df.loc[df["label"].isna(), "method"]
+    return df
+
+
+def same_row(df: pd.DataFrame, row: Mapping[str, Any]) -> pd.Series:
+    """Which rows of ``df`` have ``row``'s key (method, scale, config hash)."""
+    return (df["method"] == row["method"]) & (df["scale"].astype(str) == str(row["scale"])) \
+        & (df["config_hash"].astype(str) == str(row["config_hash"]))
+
+
 def metric_columns(df: pd.DataFrame) -> list[str]:
-    """The metric columns of a leaderboard (everything but the key, the case counts and the trailing bookkeeping)."""
-    return [c for c in df.columns if c not in KEY + TRAILING and not is_count_column(c)]
+    """The metric columns of a leaderboard (everything but the identity, the case counts and the trailing bookkeeping)."""
+    return [c for c in df.columns if c not in LEADING + KEY + TRAILING and not is_count_column(c)]
 
 
 def upsert(path: Path, row: dict, direction: dict[str, bool]) -> pd.DataFrame:
-    """Insert or replace the row with the same (method, scale), atomically and under a lock."""
+    """Insert or replace the row with the same (method, scale, config_hash), atomically and under a lock."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock", timeout=600):
         df, old_dir = read_leaderboard(path)
         old_dir.update(direction)
+        new = with_identity(pd.DataFrame([row]))  # a row without label or hash is its method's default
         if len(df):
-            keep = ~((df["method"] == row["method"]) & (df["scale"].astype(str) == str(row["scale"])))
-            df = df[keep]
-        df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
+            df = df[~same_row(df, new.iloc[0])]
+        df = pd.concat([df, new], ignore_index=True)
         for c in TRAILING:
             if c not in df:
                 df[c] = np.nan
         # Sorted, each count column lands right after its metric (psnr, psnr.n, psnr[take=0], ...).
-        columns = sorted(c for c in df.columns if c not in KEY + TRAILING)
-        df = df[["method"] + columns + TRAILING].sort_values(KEY, kind="stable").reset_index(drop=True)
+        columns = sorted(c for c in df.columns if c not in LEADING + KEY + TRAILING)
+        df = df[LEADING + columns + TRAILING].sort_values(["method", "scale", "label"], kind="stable")
+        df = df.reset_index(drop=True)
         buf = io.StringIO()
         df.to_csv(buf, index=False, float_format="%.6g")
         atomic_write_text(path, buf.getvalue())

@@ -53,13 +53,14 @@ def tolerances(suite_name: str) -> dict[str, float]:
 
 
 def compare(suite: str, reference: Path, fresh: Path, tol: dict[str, float]) -> list[Finding]:
-    """Compare every (method, scale) row of ``fresh`` with the same row in ``reference``."""
+    """Compare every row of ``fresh`` with the row of the same key (method, scale, config hash) in ``reference``
+    (a reference row without a hash counts as its method's registered default)."""
     ref, direction = lb.read_leaderboard(reference)
     new, new_dir = lb.read_leaderboard(fresh)
     direction = {**new_dir, **direction}
     findings: list[Finding] = []
     for _, row in new.iterrows():
-        match = ref[(ref["method"] == row["method"]) & (ref["scale"].astype(str) == str(row["scale"]))] if len(ref) else ref
+        match = ref[lb.same_row(ref, row)] if len(ref) else ref
         if not len(match):
             findings.append(Finding(suite, row["method"], "*", math.nan, math.nan, 0.0, "missing"))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import random
@@ -12,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from tqdm.auto import tqdm
 
 from ggtalker import REPO_ROOT
 from ggtalker.bench import leaderboard as lb
 from ggtalker.bench.config_check import check_method_params, check_settings, hydra_choice
 from ggtalker.bench.method import DriveRequest, Generation, Method
+from ggtalker.bench.method_config import apply_preset, config_hash, row_label, zoo_column, zoo_entries
 from ggtalker.bench.metric import Metric, MetricUnavailable
 from ggtalker.bench.preflight import PreflightError, preflight
 from ggtalker.bench.records import (
@@ -30,6 +32,7 @@ from ggtalker.bench.suite import Suite
 from ggtalker.core.case import Case
 from ggtalker.core.clip import Clip, ClipError, read_clip
 from ggtalker.core.registry import METHODS, METRICS, SUITES
+from ggtalker.synth.recipes import WORLD_VERSION
 
 log = logging.getLogger("ggtalker.eval")
 
@@ -109,6 +112,23 @@ def make_request(case: Case, target: Clip, oracle: bool) -> DriveRequest:
     )
 
 
+def with_preset(cfg: DictConfig) -> tuple[DictConfig, dict[str, Any]]:
+    """A copy of ``cfg`` whose ``method.params`` carry the method's ``presets[<scale>]`` (see
+    :func:`~ggtalker.bench.method_config.apply_preset`), and the preset values applied (dotted keys)."""
+    yaml_name = hydra_choice(cfg, "method")
+    node = OmegaConf.to_container(cfg.method, resolve=True)
+    registered = yaml_name is not None and yaml_name in METHODS.names()
+    yaml_params = (METHODS.spec(yaml_name).get("params") or {}) if registered else (node.get("params") or {})
+    params, applied = apply_preset(node, yaml_params, str(cfg.get("scale")))
+    if not applied:
+        return cfg, {}
+    cfg = copy.deepcopy(cfg)
+    with open_dict(cfg):
+        cfg.method.params = OmegaConf.create(params)
+    log.info("scale=%s: method preset applied: %s", cfg.scale, ", ".join(f"{k}={v}" for k, v in applied.items()))
+    return cfg, applied
+
+
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Evaluate ``cfg.method`` on ``cfg.suite``; returns the leaderboard row that was written.
 
@@ -116,12 +136,16 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     or training clip.
     """
     # The settings first, in a second: a bad seed, scale, device or parameter must not cost a minute of work.
-    problems = check_settings(cfg) + check_method_params(OmegaConf.to_container(cfg.method, resolve=True),
-                                                         hydra_choice(cfg, "method"))
+    problems = check_settings(cfg)
+    if problems:
+        raise PreflightError.of(problems)
+    cfg, applied = with_preset(cfg)
+    problems = check_method_params(OmegaConf.to_container(cfg.method, resolve=True), hydra_choice(cfg, "method"))
     if problems:
         raise PreflightError.of(problems)
     seed_everything(int(cfg.seed))
     method_name, suite_name = group_choice(cfg, "method"), group_choice(cfg, "suite")
+    method_node = OmegaConf.to_container(cfg.method, resolve=True)
     suite: Suite = SUITES.build(cfg.suite)
     suite.name = suite_name
     protocol = suite.get_protocol()
@@ -204,14 +228,19 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         import torch
 
         peak_gpu = torch.cuda.max_memory_allocated() / 2**20
+    method_info = method.describe()
+    zoo = zoo_entries(method_info)
     row = {
-        "method": method_name, **values, **{lb.count_column(k): n for k, n in counts.items()},
+        "method": method_name,
+        "label": row_label(method_name, hydra_choice(cfg, "method") or method_name, method_node, str(cfg.scale)),
+        **values, **{lb.count_column(k): n for k, n in counts.items()},
         "n_cases": len(results),
         "train_s": float(np.mean(list(prep.values()))) if prep else float("nan"),
         "infer_fps": n_gen / gen_s if gen_s > 0 else float("nan"),
         "peak_cpu_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_gpu_mb": peak_gpu, "device": device_name(str(cfg.device)), "scale": str(cfg.scale),
-        "protocol": protocol.name, "commit": fp["commit"],
+        "config_hash": config_hash(method_node), "protocol": protocol.name, "commit": fp["commit"],
+        "world": WORLD_VERSION, "zoo": zoo_column(zoo),
     }
     warnings = [f"case {r.case}: {w}" for r in results for w in r.warnings]
     summary = {
@@ -219,7 +248,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         "run_dir": str(run_dir), "fingerprint": fp_hash, "code_root": str(REPO_ROOT), "warnings": warnings,
         "unavailable": unavailable,
         "config": OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True),
-        "method_info": method.describe(), "metric_variants": {n: m.variant() for n, m in metrics.items()},
+        "preset": {"scale": str(cfg.scale), "applied": applied} if applied else None, "zoo": zoo,
+        "method_info": method_info, "metric_variants": {n: m.variant() for n, m in metrics.items()},
         "packages": package_versions(), "seed": int(cfg.seed), "wall_s": wall_s,
     }
     atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=1, default=str))

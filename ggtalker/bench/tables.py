@@ -37,7 +37,8 @@ def paper_table(df: pd.DataFrame, direction: dict[str, bool], columns: list[str]
         prefix: prepended to each header (``suite/``) for combined tables.
     """
     columns = columns or lb.metric_columns(df)
-    out = pd.DataFrame({"Method": df["method"].astype(str)})
+    # The row's label names the params that differ from the method's default (``talking_gaussian[steps=5]``).
+    out = pd.DataFrame({"Method": (df["label"] if "label" in df else df["method"]).astype(str)})
     for col in columns:
         up = direction.get(col, True)
         vals = pd.to_numeric(df[col], errors="coerce")
@@ -64,6 +65,8 @@ def make_tables(leaderboard_dir: Path, out_dir: Path, scale: str | None = None) 
     combined: pd.DataFrame | None = None
     combined_dir: dict[str, bool] = {}
     for path in sorted(Path(leaderboard_dir).glob("*.csv")):
+        if not lb.columns_path(path).is_file():  # not a leaderboard (fit_diagnostic.csv has its own layout)
+            continue
         df, direction = lb.read_leaderboard(path)
         if not len(df):
             continue
@@ -85,7 +88,7 @@ def make_tables(leaderboard_dir: Path, out_dir: Path, scale: str | None = None) 
                 ood.to_csv(ood_path, index=False, float_format="%.4g")
                 written.append(ood_path)
         plain = [c for c in lb.metric_columns(df) if "[" not in c]
-        wide = df[["method", *plain]].groupby("method", as_index=False).first()
+        wide = df[["label", *plain]].groupby("label", as_index=False).first().rename(columns={"label": "method"})
         wide = wide.rename(columns={c: f"{suite}/{c}" for c in plain})
         combined_dir.update({f"{suite}/{c}": direction.get(c, True) for c in plain})
         combined = wide if combined is None else combined.merge(wide, on="method", how="inner")
@@ -112,7 +115,8 @@ def ood_table(df: pd.DataFrame, direction: dict[str, bool], tag: str = "family")
         if f"[{tag}=" not in col:
             continue
         metric, fam = col.split("[", 1)[0], col.split("=", 1)[1].rstrip("]")
-        for method, v in zip(df["method"], pd.to_numeric(df[col], errors="coerce")):
+        names = df["label"] if "label" in df else df["method"]  # one entry per configuration, as in the tables
+        for method, v in zip(names, pd.to_numeric(df[col], errors="coerce")):
             if pd.notna(v) and method not in REFERENCE_METHODS:
                 rows.append({"method": method, "metric": metric, "value": float(v), "status": "ok",
                              "higher_is_better": direction.get(col, True), f"tag.{tag}": fam})

@@ -25,15 +25,27 @@ class GroundTruth(Method):
 
 
 class Static(Method):
-    """Repeats the identity's first training frame (and its parameters): the lower bound."""
+    """Repeats one frame of the identity's first training clip (and its parameters): the lower bound.
+
+    Args:
+        frame: which frame of that clip (0, the first, by default); a parameter whose values give distinct,
+            instant configurations, as a harness test of parameter sweeps needs.
+    """
 
     name = "static"
+
+    def __init__(self, frame: int = 0, **kw) -> None:
+        super().__init__(**kw)
+        self.frame = int(frame)
 
     def prepare(self, identity: str, train: list[Clip]) -> dict:
         first = train[0]
         if first.frames is None:
             raise ValueError(f"{first.id}: static needs training frames")
-        return {"frame": first.frames[0], "params": {k: v[0] for k, v in first.params.items()}}
+        if not 0 <= self.frame < first.n_frames:
+            raise ValueError(f"method.params.frame={self.frame}: {first.id} has frames 0 to {first.n_frames - 1}")
+        i = self.frame
+        return {"frame": first.frames[i], "params": {k: v[i] for k, v in first.params.items()}}
 
     def generate(self, state: dict, request: DriveRequest) -> Generation:
         frame = state["frame"]

@@ -14,14 +14,7 @@ export NID=${NID:-2}  # test identities (the full suites have 5)
 COMMON="scale=full device=cuda out_dir=$OUT/records leaderboard_dir=$OUT/leaderboards"
 # Render the cases once, in parallel, before any method runs (instant when warm.sh already did).
 python scripts/gpu/prepare_cases.py
-ADAPT="++method.params.adapt.steps_uv=300 ++method.params.adapt.steps_joint=100 ++method.params.adapt.steps_inpaint=150 \
-++method.params.adapt.batch=4 ++method.params.adapt.max_side=256 ++method.params.adapt_a2e.steps=50 \
-++method.params.max_train_frames=300 ++method.params.chunk=32 ++method.params.progress=false"
-declare -A OVR=(
-  [ggtalker]="$ADAPT" [ggtalker_noprior]="$ADAPT" [ggtalker_nocolor]="$ADAPT" [ggtalker_noinpaint]="$ADAPT"
-  [nerf_talker]="method.params.steps=600 method.params.rays_per_frame=4096 method.params.frames_per_step=4 method.params.n_samples=48 method.params.plane_res=128 method.params.hidden=128 method.params.chunk=65536"
-  [talking_gaussian]="method.params.steps=600 method.params.n_gaussians=20000 method.params.batch=4 method.params.plane_res=64 method.params.hidden=128"
-  [wav2lip2d]="method.params.steps=600 method.params.crop=96 method.params.batch=16 method.params.width=32")
+# Each method's full budget is its YAML's presets.full, which scale=full applies (recorded in summary.json).
 case "$WHAT" in
   ggtalker) RUNS="ggtalker ggtalker_noprior";;
   baselines) RUNS="wav2lip2d talking_gaussian nerf_talker";;
@@ -33,7 +26,7 @@ for suite in $SUITES; do
   for m in $RUNS; do
     t0=$(date +%s)
     # shellcheck disable=SC2086
-    python eval/run.py method=$m suite=$suite $COMMON $S ${OVR[$m]:-} > "$OUT/$m.$suite.log" 2>&1 \
+    python eval/run.py method=$m suite=$suite $COMMON $S > "$OUT/$m.$suite.log" 2>&1 \
       && echo "$m $suite ok $(( $(date +%s) - t0 )) s" || { echo "$m $suite FAILED"; tail -n 15 "$OUT/$m.$suite.log"; }
   done
 done
