@@ -194,3 +194,29 @@ def test_talk_py_streams_to_the_video_and_refuses_bad_inputs(identity, tmp_path,
         err = capsys.readouterr().err.strip()
         assert needle in err and len(err.splitlines()) == 1, err
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_talk_py_never_holds_the_whole_video(identity, tmp_path, monkeypatch) -> None:
+    """Issue 21, defect 5: frames reach the encoder a chunk at a time and no whole-video array (frames or
+    depth) is ever made, so memory is bounded whatever the audio's length."""
+    from ggtalker.core import video_writer
+
+    ident = identity.save(tmp_path / "id.pt")
+    wav = tmp_path / "speech.wav"
+    save_audio(wav, _audio(11))
+    monkeypatch.setattr(Talker, "from_zoo", classmethod(lambda cls, device="cpu", **kw: cls(None, None, StubA2E(), device,
+                                                                                           chunk=kw.get("chunk", 8))))
+
+    def no_whole_video(*a, **k):
+        raise AssertionError("talk.py asked for the whole video at once")
+
+    monkeypatch.setattr(Talker, "drive", no_whole_video)
+    written, depth_asked = [], []
+    real_write, real_render = video_writer.VideoWriter.write, Talker.render
+    monkeypatch.setattr(video_writer.VideoWriter, "write", lambda self, f: (written.append(len(f)), real_write(self, f))[1])
+    monkeypatch.setattr(Talker, "render", lambda self, *a, **k: (depth_asked.append(a[5] if len(a) > 5 else k.get("depth")),
+                                                                  real_render(self, *a, **k))[1])
+    monkeypatch.setattr(sys, "argv", ["talk.py", "--identity", str(ident), "--audio", str(wav), "--out",
+                                      str(tmp_path / "t.mp4"), "--size", str(SIZE), "--chunk", "4"])
+    runpy.run_path(str(REPO_ROOT / "scripts" / "talk.py"), run_name="__main__")
+    assert written == [4, 4, 3] and depth_asked == [False]
