@@ -42,11 +42,15 @@ def main() -> None:
     ap.add_argument("--method", default="ggtalker")
     ap.add_argument("--scale", choices=sorted(SIZES), default="smoke")
     ap.add_argument("--identities", type=int, default=None, help="test identities (default: the suite's)")
+    ap.add_argument("--only", type=int, nargs="*", default=None, metavar="K",
+                    help="diagnose only the K-th of those identities (0-based), so several jobs can share them")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="method param overrides")
     ap.add_argument("--label", default=None, help="the row's method label (default: the method name)")
     ap.add_argument("--size", type=int, default=None, help="override the frame size")
+    ap.add_argument("--source", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="suite source overrides, e.g. train_tracker_noise=0 (exact training parameters)")
     ap.add_argument("--csv", default="leaderboards/fit_diagnostic.csv")
     ap.add_argument("--media", default="leaderboards/media")
     a = ap.parse_args()
@@ -60,12 +64,15 @@ def main() -> None:
         src["n_identities"] = a.identities
     if a.size:
         src["size"] = a.size
+    src.update(OmegaConf.to_container(OmegaConf.from_dotlist(a.source)))
     suite = SUITES.build("self_reenact")
     suite.source = {**suite.source, "params": {**(suite.source.get("params") or {}), **src}}
     cases = suite.cases(scale=a.scale, seed=a.seed)
     by_identity: dict[str, list] = {}
     for c in cases:
         by_identity.setdefault(c.identity, []).append(c)
+    if a.only is not None:
+        by_identity = {k: v for i, (k, v) in enumerate(by_identity.items()) if i in a.only}
     results_all = {}
     for identity, cs in by_identity.items():
         results, adapt_s, n_g = diagnose_identity(method, identity, cs[0].train, [c.target for c in cs], a.device)
