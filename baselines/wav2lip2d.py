@@ -76,12 +76,16 @@ class LipGenerator(torch.nn.Module):
         return torch.sigmoid(self.out(h))
 
 
-def face_boxes(masks: np.ndarray | None, height: int, width: int, pad: float = 1.15) -> np.ndarray:
+def face_boxes(masks: np.ndarray | None, height: int, width: int, n_frames: int, pad: float = 1.15) -> np.ndarray:
     """Square face boxes ``(N, 3)`` = ``(cx, cy, side)`` in pixels: centred on each frame's head mask,
-    one side for the whole clip (the largest head extent × ``pad``) so the crop scale never changes."""
+    one side for the whole clip (the largest head extent × ``pad``) so the crop scale never changes.
+
+    Without head masks (a real video that was not segmented) every frame gets the centred box of a
+    face-centred crop, 0.7 of the shorter side: one box per frame, for all ``n_frames`` frames.
+    """
     if masks is None or not (masks == MASK_HEAD).any():
         side = 0.7 * min(height, width)
-        return np.tile([[width / 2, height / 2, side]], (1 if masks is None else len(masks), 1)).astype(np.float32)
+        return np.tile([[width / 2, height / 2, side]], (n_frames, 1)).astype(np.float32)
     out = np.zeros((len(masks), 3), np.float32)
     extents = []
     for i, m in enumerate(masks == MASK_HEAD):
@@ -198,7 +202,7 @@ class Wav2Lip2D(Method):
             raise ValueError(f"{clip.id}: wav2lip2d needs at least {WINDOW} training frames, got {clip.n_frames}")
         scaler, wins = training_audio(train, self.name, c["window"], dev)
         n, h, w = clip.n_frames, clip.height, clip.width
-        boxes_np = face_boxes(clip.masks, h, w)
+        boxes_np = face_boxes(clip.masks, h, w, clip.n_frames)
         boxes = torch.from_numpy(boxes_np).to(dev)
         frames = to_float(clip.frames, dev)
         net = LipGenerator(wins.shape[-1], c["window"], c["width"]).to(dev)

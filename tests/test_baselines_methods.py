@@ -91,3 +91,15 @@ def test_wav2lip_sync_loss_path_runs_with_an_expert(clips, monkeypatch):
     status = m.describe()["sync_loss"]
     assert status.startswith("on") and "active" in status and np.isfinite(state.losses).all()
     assert m.generate(state, _request(target)).frames.shape == (target.n_frames, 24, 24, 3)
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_trains_on_a_clip_without_masks_or_params(name, clips):
+    """A real video before tracking has frames, audio and cameras only (issue 17: wav2lip2d crashed with
+    ``IndexError: index 42 is out of bounds for dimension 0 with size 1``)."""
+    from dataclasses import replace
+
+    train, target = (replace(c, masks=None, params={}, landmarks=None) for c in clips)
+    method = METHODS.build(name, seed=0, **{**TINY[name], "steps": 3})
+    gen = method.generate(method.prepare("toy3", [train]), _request(target))
+    assert gen.frames.shape == (target.n_frames, target.height, target.width, 3)
