@@ -18,6 +18,7 @@ from torchmetrics.functional.image import structural_similarity_index_measure
 from tqdm.auto import tqdm
 
 from ggtalker.core.clip import MASK_HEAD, Cameras, Clip
+from ggtalker.core.clip import concat_clips as core_concat_clips
 
 
 def seed_all(seed: int) -> torch.Generator:
@@ -49,18 +50,7 @@ def concat_clips(train: list[Clip], method: str) -> Clip:
         if (c.height, c.width) != (train[0].height, train[0].width):
             raise ValueError(f"{c.id}: size {c.height}x{c.width} differs from {train[0].id}'s "
                              f"{train[0].height}x{train[0].width}")
-    return train[0] if len(train) == 1 else _concat(train)
-
-
-def _concat(train: list[Clip]) -> Clip:
-    keys = set.intersection(*(set(c.params) for c in train))
-    masks = None if any(c.masks is None for c in train) else np.concatenate([c.masks for c in train])
-    return Clip(
-        fps=train[0].fps, width=train[0].width, height=train[0].height,
-        cameras=Cameras(np.concatenate([c.cameras.K for c in train]), np.concatenate([c.cameras.w2c for c in train])),
-        frames=np.concatenate([c.frames for c in train]), audio=None,
-        params={k: np.concatenate([c.params[k] for c in train]) for k in keys}, masks=masks, id=train[0].id,
-    )
+    return core_concat_clips(train)
 
 
 # ----------------------------------------------------------------------------------------------- audio

@@ -19,6 +19,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from ggtalker.bench.fit_diagnostic import diagnose_identity, figure, rows, write_rows
+from ggtalker.bench.method_config import merge, registered_spec
 from ggtalker.core.registry import METHODS, SUITES
 
 #: Suite source sizes per scale: the smoke suite's, and at full scale 512² with a 12 s adaptation clip.
@@ -26,15 +27,10 @@ SIZES = {"smoke": {}, "full": {"train_seconds": 12, "test_seconds": 4, "n_test":
 
 
 def method_params(name: str, scale: str, overrides: list[str]) -> dict:
-    """The method's registered params, its ``presets[scale]`` merged over them, then ``key=value`` overrides."""
-    spec = METHODS.spec(name)
-    cfg = OmegaConf.create(spec.get("params") or {})
-    preset = (spec.get("presets") or {}).get(scale)
-    if preset:
-        cfg = OmegaConf.merge(cfg, preset)
-    if overrides:
-        cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(overrides))
-    return OmegaConf.to_container(cfg, resolve=True)
+    """The method's registered default at ``scale`` (its ``presets[scale]`` over its params), then
+    ``key=value`` overrides."""
+    spec = registered_spec(name, scale) or METHODS.spec(name)  # the latter raises, listing the registered names
+    return merge(spec["params"], OmegaConf.to_container(OmegaConf.from_dotlist(overrides)))
 
 
 def main() -> None:

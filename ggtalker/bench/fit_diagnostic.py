@@ -17,10 +17,9 @@ and silhouette IoU (``silhouette_iou``). Rows are upserted into ``leaderboards/f
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +27,12 @@ import pandas as pd
 from filelock import FileLock
 
 from ggtalker.bench.method import DriveRequest, Generation, Method
+from ggtalker.bench.metric import Metric
 from ggtalker.bench.records import atomic_write_text, device_name, git_commit
 from ggtalker.bench.runner import evaluate_case
-from ggtalker.core.clip import Cameras, Clip, read_clip
+from ggtalker.core.atomic import write_bytes
+from ggtalker.core.clip import Clip, concat_clips, read_clip
 from ggtalker.core.registry import METRICS
-
-log = logging.getLogger("ggtalker.bench.fit_diagnostic")
 
 SPLITS = ("train", "test_oracle", "test_audio")
 METRIC_NAMES = ("psnr_face", "ssim_face", "silhouette_iou")
@@ -52,30 +51,9 @@ class SplitResult:
     pred: np.ndarray | None = None
 
 
-def concat_frames(clips: list[Clip]) -> Clip:
-    """The training clips as one clip (frames, masks, cameras, params concatenated in order; no audio)."""
-    if len(clips) == 1:
-        return replace(clips[0], audio=None)
-    keys = set.intersection(*(set(c.params) for c in clips))
-    return replace(
-        clips[0], id="+".join(c.id for c in clips), frames=np.concatenate([c.frames for c in clips]), audio=None,
-        cameras=Cameras(np.concatenate([c.cameras.K for c in clips]), np.concatenate([c.cameras.w2c for c in clips])),
-        params={k: np.concatenate([c.params[k] for c in clips]) for k in keys}, landmarks=None,
-        masks=None if any(c.masks is None for c in clips) else np.concatenate([c.masks for c in clips]),
-    )
-
-
-def subset(clip: Clip, index: np.ndarray) -> Clip:
-    """Frames ``index`` of ``clip`` (no audio)."""
-    return replace(clip, frames=clip.frames[index], audio=None, cameras=Cameras(clip.cameras.K[index], clip.cameras.w2c[index]),
-                   params={k: v[index] for k, v in clip.params.items()}, landmarks=None,
-                   masks=None if clip.masks is None else clip.masks[index])
-
-
-def score(pred: Generation, truth: Clip, device: str) -> dict[str, float]:
+def score(metrics: dict[str, Metric], pred: Generation, truth: Clip) -> dict[str, float]:
     """Face PSNR, face SSIM and silhouette IoU of one generation, scored as the harness scores them
     (NaN where the method gives no depth)."""
-    metrics = {name: METRICS.build(name, device=device) for name in METRIC_NAMES}
     return {r.metric: r.value for r in evaluate_case(metrics, pred, truth, {})}
 
 
@@ -94,11 +72,12 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
     state = method.prepare(identity, train)
     adapt_s = time.perf_counter() - t0
     results = []
+    metrics = {name: METRICS.build(name, device=device) for name in METRIC_NAMES}
 
-    joined = concat_frames(train)
+    joined = concat_clips(train)
     views = method.fitted_views(state)
     if views is not None:
-        fit = subset(joined, views.index)
+        fit = joined.take(views.index)
         controls = {k: v for k, v in views.params.items() if k in method.follows_controls}
     else:
         fit = joined
@@ -109,7 +88,7 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
     if views is None and len(train) == 1 and train[0].audio is not None:
         audio = train[0].audio
     pred = method.generate(state, _request(f"{identity}_train", fit, audio, controls))
-    results.append(SplitResult("train", score(pred, fit, device), len(fit.frames), fit.frames, pred.frames))
+    results.append(SplitResult("train", score(metrics, pred, fit), len(fit.frames), fit.frames, pred.frames))
 
     targets = [read_clip(p) for p in target_paths]
     oracle_ok = set(method.follows_controls) >= {"expr", "jaw", "blink", "pose"}
@@ -123,7 +102,7 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
             keys = ("expr", "jaw", "blink", "pose") if split == "test_oracle" else ("pose", "blink")
             controls = {k: t.params[k] for k in keys if k in t.params and k in method.follows_controls}
             pred = method.generate(state, _request(f"{identity}_{split}_{t.id}", t, t.audio, controls))
-            for k, v in score(pred, t, device).items():
+            for k, v in score(metrics, pred, t).items():
                 vals[k].append(v * len(t.frames))
             n += len(t.frames)
             truth_frames.append(t.frames)
@@ -175,9 +154,4 @@ def figure(path: Path, results_by_identity: dict[str, list[SplitResult]], n_fram
             cols.append(oracle.pred[i])
         cols.append(audio.pred[i])
         rows_.append(np.concatenate(cols, 1))
-    img = np.concatenate(rows_, 0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    iio.imwrite(tmp, img)
-    tmp.replace(path)
-    return path
+    return write_bytes(path, iio.imwrite("<bytes>", np.concatenate(rows_, 0), extension=".png"))

@@ -167,12 +167,40 @@ class Clip:
             landmarks=None if self.landmarks is None else self.landmarks[sl],
         )
 
+    def take(self, index: np.ndarray) -> "Clip":
+        """Frames ``index`` ``(M,)`` (any order, repeats allowed) and what goes with them; no audio, which has no
+        meaning for frames that are not contiguous."""
+        return replace(
+            self,
+            cameras=self.cameras[index],
+            frames=None if self.frames is None else self.frames[index],
+            audio=None,
+            params={k: v[index] for k, v in self.params.items()},
+            masks=None if self.masks is None else self.masks[index],
+            landmarks=None if self.landmarks is None else self.landmarks[index],
+        )
+
     def without_ground_truth(self) -> "Clip":
         """What a method may see of a target: audio, cameras, fps and size, nothing else."""
         return Clip(
             fps=self.fps, cameras=self.cameras, width=self.width, height=self.height,
             audio=self.audio, id=self.id, meta={k: v for k, v in self.meta.items() if k in ("language", "fps")},
         )
+
+
+def concat_clips(clips: list[Clip]) -> Clip:
+    """Clips of one size as one clip: frames, cameras, masks and the params all clips have, concatenated in
+    order; no audio or landmarks; the first clip's fps, size and id. One clip is returned as it is."""
+    if len(clips) == 1:
+        return clips[0]
+    keys = set.intersection(*(set(c.params) for c in clips))
+    masks = None if any(c.masks is None for c in clips) else np.concatenate([c.masks for c in clips])
+    return Clip(
+        fps=clips[0].fps, width=clips[0].width, height=clips[0].height,
+        cameras=Cameras(np.concatenate([c.cameras.K for c in clips]), np.concatenate([c.cameras.w2c for c in clips])),
+        frames=np.concatenate([c.frames for c in clips]), audio=None,
+        params={k: np.concatenate([c.params[k] for c in clips]) for k in keys}, masks=masks, id=clips[0].id,
+    )
 
 
 def _check(a: np.ndarray, shape: tuple, what: str) -> None:

@@ -125,13 +125,13 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
         return adaptation_loss(head, uvmap, mlp, tv.take(idx), cfg, {k: d[idx] for k, d in delta.items()} if joint else None)
 
     total = max(1, cfg.steps_uv + cfg.steps_joint)
-    done = [0]
 
-    def run(stage: str, steps: int, opt: torch.optim.Optimizer, joint: bool) -> list[float]:
+    def run(stage: str, steps: int, opt: torch.optim.Optimizer, joint: bool, first_step: int) -> list[float]:
+        """``steps`` steps of ``opt``, the learning rates decayed for steps ``first_step`` on of ``total``."""
         hist = []
         base = [grp["lr"] for grp in opt.param_groups]
-        for _ in tqdm(range(steps), desc=f"adapt {stage}", disable=not progress):
-            decay = cfg.lr_final ** (done[0] / total)
+        for i in tqdm(range(steps), desc=f"adapt {stage}", disable=not progress):
+            decay = cfg.lr_final ** ((first_step + i) / total)
             for grp, lr in zip(opt.param_groups, base):
                 grp["lr"] = lr * decay
             idx = torch.randint(n, (min(cfg.batch, n),), generator=g).tolist()
@@ -140,7 +140,6 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
             loss.backward()
             opt.step()
             hist.append(float(loss.detach()))
-            done[0] += 1
         for grp, lr in zip(opt.param_groups, base):
             grp["lr"] = lr
         return hist
@@ -151,12 +150,12 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     delta_group = {"params": list(delta.values()), "lr": cfg.lr_params}
     t0 = time.perf_counter()
     opt = torch.optim.Adam(groups)
-    h1 = run("uv", cfg.steps_uv, opt, joint=False)
+    h1 = run("uv", cfg.steps_uv, opt, joint=False, first_step=0)
     if cfg.one_optimizer:
         opt.add_param_group(delta_group)
     else:
         opt = torch.optim.Adam(groups + [delta_group])
-    h2 = run("joint", cfg.steps_joint, opt, joint=True)
+    h2 = run("joint", cfg.steps_joint, opt, joint=True, first_step=cfg.steps_uv)
     report.update(loss_uv=_ends(h1), loss_joint=_ends(h2), head_s=time.perf_counter() - t0)
 
     inp_state = None
