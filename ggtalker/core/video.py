@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+
+from ggtalker.core.video_writer import VideoWriter
 
 #: Frames a video may decode short of the count its container declares (edit lists, a dropped last frame).
 TRUNCATION_TOLERANCE_FRAMES = 2
@@ -49,38 +50,11 @@ def write_video(
 ) -> None:
     """Encode frames ``(N, H, W, 3)`` uint8 as H.264 mp4, with mono float audio ``(S,)`` as AAC.
 
-    Odd sizes are padded by one pixel because yuv420p needs even dimensions.
+    Odd sizes are padded by one pixel because yuv420p needs even dimensions. All frames at once: for long
+    videos stream them with :class:`ggtalker.core.video_writer.VideoWriter`, which this is a call of.
     """
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(f"frames must be uint8 (N, H, W, 3), got {frames.dtype} {frames.shape}")
-    n, h, w, _ = frames.shape
-    ph, pw = h + h % 2, w + w % 2
-    if (ph, pw) != (h, w):
-        frames = np.pad(frames, ((0, 0), (0, ph - h), (0, pw - w), (0, 0)), mode="edge")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part.mp4")
-    rate = Fraction(fps).limit_denominator(1001)
-    with av.open(str(tmp), mode="w") as out:
-        vs = out.add_stream("libx264", rate=rate)
-        vs.width, vs.height, vs.pix_fmt = pw, ph, "yuv420p"
-        vs.options = {"crf": str(crf)}
-        aus = None
-        if audio is not None:
-            aus = out.add_stream("aac", rate=sample_rate)
-            aus.layout = "mono"
-        for img in frames:
-            for pkt in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                out.mux(pkt)
-        for pkt in vs.encode():
-            out.mux(pkt)
-        if aus is not None:
-            a = np.clip(np.asarray(audio, dtype=np.float32), -1, 1)[None, :]
-            af = av.AudioFrame.from_ndarray(a, format="fltp", layout="mono")
-            af.sample_rate = sample_rate
-            for pkt in aus.encode(af):
-                out.mux(pkt)
-            for pkt in aus.encode():
-                out.mux(pkt)
-    tmp.replace(path)
+    with VideoWriter(path, fps, frames.shape[2], frames.shape[1], audio, sample_rate, crf) as video:
+        video.write(frames)

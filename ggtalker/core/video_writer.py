@@ -1,6 +1,6 @@
 """Write an mp4 chunk by chunk: frames go to the encoder as they come, so memory stays bounded whatever the length.
 
-H.264 (yuv420p) with mono AAC, as :func:`ggtalker.core.video.write_video`, which takes all frames at once. The
+H.264 (yuv420p) with mono AAC; :func:`ggtalker.core.video.write_video` is the all-frames-at-once call of it. The
 audio is muxed alongside the frames it belongs to; the file appears under its name only once closed
 (written as a temporary sibling, then renamed).
 """
