@@ -28,8 +28,10 @@ from ggtalker.train.e2v import E2VTrainConfig, train_e2v
 from ggtalker.train.inpainter import train_inpainter
 from ggtalker.train.visual_corpus import build_visual_corpus
 
-DEFAULTS = {"smoke": {"e2v_steps": 150, "inp_steps": 150, "uv_res": 32, "uv_res_v2": 64, "batch": 2},
-            "full": {"e2v_steps": 3000, "inp_steps": 1500, "uv_res": 32, "uv_res_v2": 256, "batch": 8}}
+DEFAULTS = {"smoke": {"e2v_steps": 150, "inp_steps": 150, "uv_res": {"v1": 32, "v2": 64}, "batch": 2},
+            "full": {"e2v_steps": 3000, "inp_steps": 1500, "uv_res": {"v1": 32, "v2": 256}, "batch": 8}}
+#: The E2V prior's design per ``--head``: the first zoo prior's (the E2VConfig defaults) and the head v2.
+HEADS = {"v1": {}, "v2": HEAD_V2}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ckpt-every", type=int, default=250, help="steps between saved training states")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/e2v_state.pt and OUT/inpainter_state.pt")
     ap.add_argument("--zoo", action="store_true", help="write zoo entries e2v_synthtalk and inpainter_synthtalk")
-    ap.add_argument("--head", choices=["v1", "v2"], default="v1",
+    ap.add_argument("--head", choices=sorted(HEADS), default="v1",
                     help="v2: the head that can fit its frames (prior.HEAD_V2; zoo entry e2v_synthtalk_v2); "
                          "v1: the first zoo prior's design (e2v_synthtalk)")
     ap.add_argument("--uv-res", type=int, help="UV map resolution (default: the scale's)")
@@ -75,8 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     inp_steps = a.inp_steps or d["inp_steps"]
     log_e2v, log_inp, t_e2v, t_inp = [], [], 0.0, 0.0
     if a.only in (None, "e2v"):
-        head = HEAD_V2 if a.head == "v2" else {}
-        prior = E2VPrior(E2VConfig(uv_res=a.uv_res or d["uv_res" if a.head == "v1" else "uv_res_v2"], **head)).to(a.device)
+        prior = E2VPrior(E2VConfig(uv_res=a.uv_res or d["uv_res"][a.head], **HEADS[a.head])).to(a.device)
         t1 = time.perf_counter()
         log_e2v = train_e2v(prior, ids, cfg, state_path=out / "e2v_state.pt", resume=a.resume)
         t_e2v = time.perf_counter() - t1
