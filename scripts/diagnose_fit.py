@@ -18,7 +18,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from ggtalker.bench.fit_diagnostic import diagnose_identity, figure, rows, write_rows
+from ggtalker.bench.fit_diagnostic import PARAM_ERRORS, diagnose_identity, figure, rows, write_rows
 from ggtalker.bench.method_config import merge, registered_spec
 from ggtalker.core.registry import METHODS, SUITES
 
@@ -78,6 +78,9 @@ def main() -> None:
         for r in new:
             print(f"{label} {identity} {r['split']:11s} psnr_face {r['psnr_face']:.2f}  ssim_face {r['ssim_face']:.3f}  "
                   f"silhouette_iou {r['silhouette_iou']:.3f}  ({r['n_frames']} frames, adapt {adapt_s:.0f} s)")
+            if r["split"] == "train" and r["rot_err"] == r["rot_err"]:  # NaN where the truth is unknown
+                print("  parameters, tracked -> fitted: " + ", ".join(
+                    f"{c} {r[c + '_tracked']:.4g} -> {r[c]:.4g}" for c in PARAM_ERRORS))
     print(f"figure: {figure(Path(a.media) / f'fit_{label}_{a.scale}.png', results_all)}")
 
 

@@ -33,11 +33,17 @@ from ggtalker.bench.runner import evaluate_case
 from ggtalker.core.atomic import write_bytes
 from ggtalker.core.clip import Clip, concat_clips, read_clip
 from ggtalker.core.registry import METRICS
+from ggtalker.synth.recipes import exact_params
 
 SPLITS = ("train", "test_oracle", "test_audio")
 METRIC_NAMES = ("psnr_face", "ssim_face", "silhouette_iou")
 KEY = ["method", "scale", "device", "identity", "split"]
-COLUMNS = KEY + ["psnr_face", "ssim_face", "silhouette_iou", "n_frames", "n_gaussians", "adapt_s", "commit"]
+#: Parameter recovery on the ``train`` split, where the world knows the truth (SynthTalk): mean absolute
+#: error of the tracked parameters and of the fitted ones (tracked + corrections), head rotation in
+#: radians, translation in millimetres, jaw and expression in blendshape units.
+PARAM_ERRORS = ("rot_err", "trans_err_mm", "jaw_err", "expr_err")
+PARAM_COLUMNS = [f"{c}_tracked" for c in PARAM_ERRORS] + list(PARAM_ERRORS)
+COLUMNS = KEY + ["psnr_face", "ssim_face", "silhouette_iou", "n_frames", "n_gaussians", "adapt_s"] + PARAM_COLUMNS + ["commit"]
 
 
 @dataclass
@@ -49,6 +55,23 @@ class SplitResult:
     n_frames: int
     truth: np.ndarray | None = None
     pred: np.ndarray | None = None
+    param_errors: dict[str, float] | None = None
+
+
+def param_errors(fitted: dict[str, np.ndarray], truth: dict[str, np.ndarray]) -> dict[str, float]:
+    """Mean absolute errors (:data:`PARAM_ERRORS`) of ``fitted`` ``{key: (M, D)}`` against ``truth``."""
+    pose = np.abs(fitted["pose"] - truth["pose"])
+    return {"rot_err": float(pose[:, :3].mean()), "trans_err_mm": float(pose[:, 3:].mean() * 1000),
+            "jaw_err": float(np.abs(fitted["jaw"] - truth["jaw"]).mean()),
+            "expr_err": float(np.abs(fitted["expr"] - truth["expr"]).mean())}
+
+
+def _train_truth(train: list[Clip]) -> dict[str, np.ndarray] | None:
+    """The training clips' true parameters, concatenated, where the world knows them."""
+    parts = [exact_params(c.meta) for c in train]
+    if any(p is None or len(p["pose"]) != c.n_frames for p, c in zip(parts, train)):
+        return None
+    return {k: np.concatenate([p[k] for p in parts]) for k in ("pose", "jaw", "expr")}
 
 
 def score(metrics: dict[str, Metric], pred: Generation, truth: Clip) -> dict[str, float]:
@@ -88,7 +111,13 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
     if views is None and len(train) == 1 and train[0].audio is not None:
         audio = train[0].audio
     pred = method.generate(state, _request(f"{identity}_train", fit, audio, controls))
-    results.append(SplitResult("train", score(metrics, pred, fit), len(fit.frames), fit.frames, pred.frames))
+    errors = None
+    truth = _train_truth(train)
+    if truth is not None and views is not None:
+        true_fit = {k: v[views.index] for k, v in truth.items()}
+        errors = param_errors(views.params, true_fit)
+        errors.update({f"{k}_tracked": v for k, v in param_errors(fit.params, true_fit).items()})
+    results.append(SplitResult("train", score(metrics, pred, fit), len(fit.frames), fit.frames, pred.frames, errors))
 
     targets = [read_clip(p) for p in target_paths]
     oracle_ok = set(method.follows_controls) >= {"expr", "jaw", "blink", "pose"}
@@ -119,7 +148,9 @@ def rows(method_label: str, scale: str, device: str, identity: str, results: lis
     dev, commit = device_name(device), git_commit()
     return [{"method": method_label, "scale": scale, "device": dev, "identity": identity, "split": r.split,
              **{m: r.values.get(m, float("nan")) for m in METRIC_NAMES}, "n_frames": r.n_frames,
-             "n_gaussians": n_gaussians, "adapt_s": adapt_s, "commit": commit} for r in results]
+             "n_gaussians": n_gaussians, "adapt_s": adapt_s,
+             **{c: (r.param_errors or {}).get(c, float("nan")) for c in PARAM_COLUMNS}, "commit": commit}
+            for r in results]
 
 
 def write_rows(path: Path, new_rows: list[dict]) -> pd.DataFrame:

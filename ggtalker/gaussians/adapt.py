@@ -2,7 +2,8 @@
 
 1. UV map from the reference frame with the Identity-Gaussian Generator (the prior's initialisation).
 2. Optimise the UV map (and the color MLP) with the tracked parameters frozen.
-3. Optimise jointly with per-frame parameter corrections (absorbs monocular tracking error).
+3. Optimise jointly with corrections of the tracked parameters (absorbs monocular tracking error;
+   :mod:`ggtalker.gaussians.corrections`).
 4. Fine-tune the Body Inpainter on the clip's own frames composited from the adapted head.
 The audio prior is adapted separately (:mod:`ggtalker.a2e.adapt`); :class:`ggtalker.talker.Talker` runs both
 and keeps the result, :class:`AdaptedHead` with the A2E's, as one :class:`ggtalker.talker.Identity`.
@@ -21,6 +22,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ggtalker.gaussians.color_mlp import ColorMLP
+from ggtalker.gaussians.corrections import Corrections
 from ggtalker.gaussians.data import FrameSet
 from ggtalker.gaussians.inpainter import BodyInpainter
 from ggtalker.gaussians.losses import mask_loss, photometric, uv_regulariser
@@ -50,6 +52,14 @@ class HeadAdaptConfig:
     one_optimizer: bool = False
     #: Learning rates decay exponentially to this fraction over the UV and joint stages (1: constant).
     lr_final: float = 1.0
+    #: How the joint stage corrects the tracked parameters (:mod:`ggtalker.gaussians.corrections`).
+    #: ``frame``: a free correction per frame and key, anchored by ``w_param`` times their mean square, on
+    #: the tail of the UV stage's learning-rate schedule (the first zoo prior's). ``smooth``: anchored by
+    #: ``w_anchor`` times (correction / tracker error scale)², the head pose's roughness in time weighted by
+    #: ``w_smooth``, and a schedule of their own over the joint stage (``lr_params`` → ``lr_final`` of it).
+    corrections: str = "frame"
+    w_anchor: float = 1e-3
+    w_smooth: float = 1e-2
 
 
 @dataclass
@@ -117,23 +127,33 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     uvmap = torch.nn.Parameter(uv0.clone())
     mlp: ColorMLP | None = copy.deepcopy(prior.color_mlp) if use_color else None
     n = len(tv)
-    dev = tv.images.device
-    delta = {k: torch.zeros(n, tv.params[k].shape[1], device=dev, requires_grad=True) for k in ("expr", "jaw", "pose")}
-    report: dict[str, Any] = {"n_frames": n, "train_size": [h, w], "n_gaussians": head.n_gaussians}
+    corr = Corrections(tv.params, tv.clip_index, cfg.corrections)
+    report: dict[str, Any] = {"n_frames": n, "train_size": [h, w], "n_gaussians": head.n_gaussians,
+                              "corrections": cfg.corrections}
 
     def step_loss(idx: list[int], joint: bool) -> torch.Tensor:
-        return adaptation_loss(head, uvmap, mlp, tv.take(idx), cfg, {k: d[idx] for k, d in delta.items()} if joint else None)
+        b = tv.take(idx)
+        if joint:
+            b.params = corr.params(idx)
+            if corr.mode == "frame":
+                return adaptation_loss(head, uvmap, mlp, b, cfg) + cfg.w_param * corr.penalty(idx)
+            return (adaptation_loss(head, uvmap, mlp, b, cfg) + cfg.w_anchor * corr.penalty(idx)
+                    + cfg.w_smooth * corr.roughness())
+        with torch.no_grad():
+            b.params = corr.params(idx)
+        return adaptation_loss(head, uvmap, mlp, b, cfg)
 
     total = max(1, cfg.steps_uv + cfg.steps_joint)
 
     def run(stage: str, steps: int, opt: torch.optim.Optimizer, joint: bool, first_step: int) -> list[float]:
-        """``steps`` steps of ``opt``, the learning rates decayed for steps ``first_step`` on of ``total``."""
+        """``steps`` steps of ``opt``, the learning rates decayed for steps ``first_step`` on of ``total``
+        (a group marked ``own_schedule`` decays over these ``steps`` alone)."""
         hist = []
         base = [grp["lr"] for grp in opt.param_groups]
         for i in tqdm(range(steps), desc=f"adapt {stage}", disable=not progress):
-            decay = cfg.lr_final ** ((first_step + i) / total)
             for grp, lr in zip(opt.param_groups, base):
-                grp["lr"] = lr * decay
+                t = i / max(1, steps) if grp.get("own_schedule") else (first_step + i) / total
+                grp["lr"] = lr * cfg.lr_final ** t
             idx = torch.randint(n, (min(cfg.batch, n),), generator=g).tolist()
             loss = step_loss(idx, joint)
             opt.zero_grad(set_to_none=True)
@@ -147,14 +167,15 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     groups = [{"params": [uvmap], "lr": cfg.lr_uv}]
     if mlp is not None:
         groups.append({"params": list(mlp.parameters()), "lr": cfg.lr_mlp})
-    delta_group = {"params": list(delta.values()), "lr": cfg.lr_params}
+    corr_groups = [{"params": list(corr.parameters()), "lr": cfg.lr_params, "own_schedule": corr.mode == "smooth"}]
     t0 = time.perf_counter()
     opt = torch.optim.Adam(groups)
     h1 = run("uv", cfg.steps_uv, opt, joint=False, first_step=0)
     if cfg.one_optimizer:
-        opt.add_param_group(delta_group)
+        for grp in corr_groups:
+            opt.add_param_group(grp)
     else:
-        opt = torch.optim.Adam(groups + [delta_group])
+        opt = torch.optim.Adam(groups + corr_groups)
     h2 = run("joint", cfg.steps_joint, opt, joint=True, first_step=cfg.steps_uv)
     report.update(loss_uv=_ends(h1), loss_joint=_ends(h2), head_s=time.perf_counter() - t0)
 
@@ -172,28 +193,22 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     return AdaptedHead(e2v_config=asdict(prior.cfg), uvmap=uvmap.detach().cpu().clone(),
                          color_mlp=None if mlp is None else {k: v.detach().cpu().clone() for k, v in mlp.state_dict().items()},
                          inpainter=inp_state, context=ctx, context_head=ctx_head, report=report,
-                         train_params={k: (v + delta[k] if k in delta else v).detach().cpu().numpy()
-                                       for k, v in tv.params.items()})
+                         train_params=corr.corrected())
 
 
-def adaptation_loss(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, b: FrameSet, cfg: HeadAdaptConfig,
-                    delta: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
-    """Photometric + mask + UV regulariser (+ parameter-correction penalty) on a batch of training frames.
+def adaptation_loss(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, b: FrameSet,
+                    cfg: HeadAdaptConfig) -> torch.Tensor:
+    """Photometric + mask + UV regulariser on a batch of training frames, rendered with ``b.params``.
 
     Args:
-        uvmap: ``(C, R, R)``; b: the batch (images on the render size); delta: per-frame corrections
-            ``{key: (B, D)}`` added to the tracked parameters (joint stage) or None (parameters frozen).
+        uvmap: ``(C, R, R)``; b: the batch (images on the render size, ``params`` ``{key: (B, D)}``, which
+            the joint stage replaces by the corrected ones, :class:`~ggtalker.gaussians.corrections.Corrections`).
     """
     h, w = b.size
-    p = dict(b.params)
-    if delta is not None:
-        p = {k: v + delta[k] if k in delta else v for k, v in p.items()}
-    r = render_head(head, uvmap, p, b.K, b.w2c, w, h, mlp)
+    r = render_head(head, uvmap, b.params, b.K, b.w2c, w, h, mlp)
     gt = b.images * b.head[..., None]
     loss = (photometric(r.rgb, gt) + cfg.w_mask * mask_loss(r.alpha, b.head)
             + cfg.w_reg * uv_regulariser(uvmap, metric_offsets=head.offset_unit is not None))
-    if delta is not None:
-        loss = loss + cfg.w_param * sum(d.pow(2).mean() for d in delta.values())
     return loss
 
 

@@ -90,6 +90,22 @@ class ClipRecipe:
     def with_(self, **kw) -> "ClipRecipe":
         return replace(self, **kw)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "ClipRecipe":
+        """The recipe :meth:`to_dict` wrote (a clip's ``meta["recipe"]``)."""
+        d = {k: v for k, v in d.items() if k != "world"}
+        return cls(**{**d, "texts": tuple(d["texts"]), "camera": CameraSpec(**d.get("camera", {}))})
+
+
+def exact_params(meta: dict) -> dict[str, np.ndarray] | None:
+    """The true ``{key: (N, D)}`` parameters of a SynthTalk clip whose ``meta`` holds its recipe (a training
+    clip's ``params`` are the tracked ones), or None for clips of another world. For diagnostics: no method
+    sees them."""
+    if meta.get("recipe", {}).get("world") != WORLD_VERSION:
+        return None
+    perf = build_performance(ClipRecipe.from_dict(meta["recipe"]))
+    return {k: np.asarray(v, np.float32) for k, v in perf.params.items()}
+
 
 def build_performance(recipe: ClipRecipe):
     """The recipe's :class:`Performance` (speech + params), after OOD family, trimming and audio shift."""

@@ -7,10 +7,13 @@
 # v2: v2p0..2 = ggtalker from the v2 prior (zoo e2v_synthtalk_v2), one identity each, 2,000 + 500 steps;
 #   v2n0 = the head v2 from scratch (uv 128) on a noise-free training clip (train_tracker_noise=0), the budget
 #   of the noprior_v2_uv128_big row: does the tracker noise explain the 4 dB train/test gap?
+# corr: the corrections of :mod:`ggtalker.gaussians.corrections` (adapt.corrections=smooth). v2n0 as in v2;
+#   v2c = the noprior_v2_uv128_big row with smooth corrections (lr 5e-3), nothing else changed; v2cp0..2 =
+#   ggtalker from the v2 prior with smooth corrections, 1,200 + 1,000 steps of 8 frames.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
 PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
@@ -31,7 +34,15 @@ case "$SET" in
     "v2p1:380:$D --method ggtalker --only 1 --label ggtalker_v2 --set $V2 $P"
     "v2p2:380:$D --method ggtalker --only 2 --label ggtalker_v2 --set $V2 $P"
     "v2n0:380:$D --method ggtalker_noprior --only 0 --label noprior_v2_uv128_exact --source train_tracker_noise=0 --set $V2 $HEAD e2v_config.uv_res=128 $BIG");;
-  *) echo "unknown set $SET (first, v2)"; exit 2;;
+  corr) C='adapt.corrections=smooth adapt.lr_params=5e-3'
+    PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1200 adapt.steps_joint=1000 $C"
+    JOBS=(
+    "v2n0:340:$D --method ggtalker_noprior --only 0 --label noprior_v2_uv128_exact --source train_tracker_noise=0 --set $V2 $HEAD e2v_config.uv_res=128 $BIG"
+    "v2c:340:$D --method ggtalker_noprior --only 0 --label noprior_v2_uv128_smooth --set $V2 $HEAD e2v_config.uv_res=128 $BIG $C"
+    "v2cp0:340:$D --method ggtalker --only 0 --label ggtalker_v2_smooth --set $V2 $PC adapt.batch=8"
+    "v2cp1:340:$D --method ggtalker --only 1 --label ggtalker_v2_smooth --set $V2 $PC adapt.batch=8"
+    "v2cp2:340:$D --method ggtalker --only 2 --label ggtalker_v2_smooth --set $V2 $PC adapt.batch=8");;
+  *) echo "unknown set $SET (first, v2, corr)"; exit 2;;
 esac
 export OUT
 bash scripts/gpu/run_batch.sh "${JOBS[@]}"
