@@ -7,9 +7,9 @@
 # v2: v2p0..2 = ggtalker from the v2 prior (zoo e2v_synthtalk_v2), one identity each, 2,000 + 500 steps;
 #   v2n0 = the head v2 from scratch (uv 128) on a noise-free training clip (train_tracker_noise=0), the budget
 #   of the noprior_v2_uv128_big row: does the tracker noise explain the 4 dB train/test gap?
-# corr: the corrections of :mod:`ggtalker.gaussians.corrections` (adapt.corrections=smooth). v2n0 as in v2;
-#   v2c = the noprior_v2_uv128_big row with smooth corrections (lr 5e-3), nothing else changed; v2cp0..2 =
-#   ggtalker from the v2 prior with smooth corrections, 1,200 + 1,000 steps of 8 frames.
+# corr: ggtalker from the v2 prior, 1,000 + 800 steps of 8 frames, with the first prior's corrections (v2p0,
+#   identity 0) and with those of ggtalker.gaussians.corrections (adapt.corrections=smooth, v2cp0..2).
+#   (Five jobs of 340 s at once, the first try of this set, all ran out of time: jobs share the GPU.)
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
@@ -35,13 +35,12 @@ case "$SET" in
     "v2p2:380:$D --method ggtalker --only 2 --label ggtalker_v2 --set $V2 $P"
     "v2n0:380:$D --method ggtalker_noprior --only 0 --label noprior_v2_uv128_exact --source train_tracker_noise=0 --set $V2 $HEAD e2v_config.uv_res=128 $BIG");;
   corr) C='adapt.corrections=smooth adapt.lr_params=5e-3'
-    PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1200 adapt.steps_joint=1000 $C"
+    PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8 progress=true"
     JOBS=(
-    "v2n0:340:$D --method ggtalker_noprior --only 0 --label noprior_v2_uv128_exact --source train_tracker_noise=0 --set $V2 $HEAD e2v_config.uv_res=128 $BIG"
-    "v2c:340:$D --method ggtalker_noprior --only 0 --label noprior_v2_uv128_smooth --set $V2 $HEAD e2v_config.uv_res=128 $BIG $C"
-    "v2cp0:340:$D --method ggtalker --only 0 --label ggtalker_v2_smooth --set $V2 $PC adapt.batch=8"
-    "v2cp1:340:$D --method ggtalker --only 1 --label ggtalker_v2_smooth --set $V2 $PC adapt.batch=8"
-    "v2cp2:340:$D --method ggtalker --only 2 --label ggtalker_v2_smooth --set $V2 $PC adapt.batch=8");;
+    "v2p0:400:$D --method ggtalker --only 0 --label ggtalker_v2_frame --set $V2 $PC"
+    "v2cp0:400:$D --method ggtalker --only 0 --label ggtalker_v2_smooth --set $V2 $PC $C"
+    "v2cp1:400:$D --method ggtalker --only 1 --label ggtalker_v2_smooth --set $V2 $PC $C"
+    "v2cp2:400:$D --method ggtalker --only 2 --label ggtalker_v2_smooth --set $V2 $PC $C");;
   *) echo "unknown set $SET (first, v2, corr)"; exit 2;;
 esac
 export OUT
