@@ -10,10 +10,12 @@
 # corr: ggtalker from the v2 prior, 1,000 + 800 steps of 8 frames, with the first prior's corrections (v2p0,
 #   identity 0) and with those of ggtalker.gaussians.corrections (adapt.corrections=smooth, v2cp0..2).
 #   (Five jobs of 340 s at once, the first try of this set, all ran out of time: jobs share the GPU.)
+# exact: v2p0's configuration on noise-free training clips (train_tracker_noise=0), identities 0-2: the head's
+#   reach when training and test parameters share one frame (no tracker bias).
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2|corr}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
 PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
@@ -41,7 +43,12 @@ case "$SET" in
     "v2cp0:400:$D --method ggtalker --only 0 --label ggtalker_v2_smooth --set $V2 $PC $C"
     "v2cp1:400:$D --method ggtalker --only 1 --label ggtalker_v2_smooth --set $V2 $PC $C"
     "v2cp2:400:$D --method ggtalker --only 2 --label ggtalker_v2_smooth --set $V2 $PC $C");;
-  *) echo "unknown set $SET (first, v2, corr)"; exit 2;;
+  exact) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8 progress=true"
+    JOBS=(
+    "v2e0:420:$D --method ggtalker --only 0 --label ggtalker_v2_exact --source train_tracker_noise=0 --set $V2 $PC"
+    "v2e1:420:$D --method ggtalker --only 1 --label ggtalker_v2_exact --source train_tracker_noise=0 --set $V2 $PC"
+    "v2e2:420:$D --method ggtalker --only 2 --label ggtalker_v2_exact --source train_tracker_noise=0 --set $V2 $PC");;
+  *) echo "unknown set $SET (first, v2, corr, exact)"; exit 2;;
 esac
 export OUT
 bash scripts/gpu/run_batch.sh "${JOBS[@]}"
