@@ -102,3 +102,36 @@ def test_script_runs_at_a_tiny_size(tmp_path) -> None:
     assert sorted(df["split"]) == sorted(SPLITS) and (df["method"] == "ggtalker").all()
     assert df["psnr_face"].between(5, 60).all() and df["silhouette_iou"].between(0, 1).all()
     assert (media / "fit_ggtalker_smoke.png").is_file()
+
+
+def test_parameter_errors_split_the_unobservable_bias() -> None:
+    from ggtalker.bench.fit_diagnostic import param_errors
+
+    truth = {"pose": np.zeros((4, 6)), "jaw": np.zeros((4, 1)), "expr": np.zeros((4, 10))}
+    fitted = {k: v.copy() for k, v in truth.items()}
+    fitted["pose"][:, 3] = 0.002                      # a constant 2 mm offset: all bias
+    fitted["pose"][:, 0] = [0.01, -0.01, 0.01, -0.01]  # zero-mean rotation error: no bias
+    e = param_errors(fitted, truth)
+    assert abs(e["trans_bias_mm"] - 2.0) < 1e-9 and abs(e["trans_err_mm"] - 2.0 / 3) < 1e-9
+    assert e["rot_bias"] < 1e-12 and abs(e["rot_err"] - 0.01 / 3) < 1e-12 and e["jaw_err"] == 0.0
+
+
+def test_a_synthtalk_recipe_gives_back_its_true_parameters() -> None:
+    from ggtalker.synth.recipes import ClipRecipe, CameraSpec, build_performance, exact_params
+
+    r = ClipRecipe(identity=3, texts=("Hello there.",), perf_seed=5, seconds=0.4, camera=CameraSpec("static"),
+                   tracker_noise=1.0, role="train")
+    assert ClipRecipe.from_dict(r.to_dict()) == r
+    got = exact_params({"recipe": r.to_dict()})
+    for k, v in build_performance(r).params.items():
+        np.testing.assert_array_equal(got[k], v)
+    assert exact_params({}) is None and exact_params({"recipe": {**r.to_dict(), "world": -1}}) is None
+
+
+def test_tracker_ceiling_script_runs_tiny() -> None:
+    out = subprocess.run([sys.executable, "scripts/tracker_ceiling.py", "--scale", "smoke", "--identities", "1",
+                          "--size", "48", "--frames", "2"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.strip().splitlines()[-1]
+    psnrs = [float(v) for v in line.split()[-5::2]]  # "rot | trans | both"
+    assert line.startswith("synth") and all(np.isfinite(psnrs)) and all(p > 10 for p in psnrs)

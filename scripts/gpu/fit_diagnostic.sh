@@ -2,6 +2,8 @@
 # Fit diagnostics (docs/ggtalker-fidelity.md) side by side on one H200, four jobs of one set per call:
 #   OUT=/root/out bash scripts/gpu/fit_diagnostic.sh first   # the rows of leaderboards/fit_diagnostic.csv
 #   OUT=/root/out bash scripts/gpu/fit_diagnostic.sh v2      # the next call
+# Prefix GGTALKER_COMMIT=<this checkout's HEAD> to the command: the GPU copy's .git is stale, so rows
+# would otherwise name an old commit.
 # first: v1 = the first head with its zoo prior at the full-2id budget, 3 identities; v1s = the first head from
 #   scratch, uv 128, 3,000 + 1,000 steps at 512 px; v2s / v2s128 = the head v2 from scratch at uv 256 / 128.
 # v2: v2p0..2 = ggtalker from the v2 prior (zoo e2v_synthtalk_v2), one identity each, 2,000 + 500 steps;
