@@ -4,6 +4,7 @@ training clip, and scores one against the other with the harness's face PSNR.
 
     python scripts/tracker_ceiling.py                        # full scale (512², 12 s clip), 3 identities, CPU
     python scripts/tracker_ceiling.py --identities 2 --size 128 --frames 4
+    python scripts/tracker_ceiling.py --sensitivity          # also: face PSNR per single parameter error
 
 A head learnt from the training clip lives in its tracker's frame: per-frame error can be corrected
 photometrically, the mean over the clip cannot (nothing in a monocular clip tells a rotated head under
@@ -37,6 +38,29 @@ def clip_bias(recipe, max_frames: int) -> np.ndarray:
     return (tracked["pose"] - truth["pose"])[idx].mean(0)
 
 
+#: Single parameter errors of :func:`sensitivity`: (name, key, component or None for all, size). Rotation
+#: about the first axis in radians, translation along x in metres, blendshapes in their [0, 1] units.
+PERTURBATIONS = (("rotation 0.004 rad", "pose", 0, 0.004), ("rotation 0.008 rad", "pose", 0, 0.008),
+                 ("rotation 0.016 rad", "pose", 0, 0.016), ("translation 0.5 mm", "pose", 3, 0.0005),
+                 ("translation 1 mm", "pose", 3, 0.001), ("jaw 0.02", "jaw", 0, 0.02),
+                 ("expression ±0.02", "expr", None, 0.02), ("expression ±0.04", "expr", None, 0.04))
+
+
+def sensitivity(identity: int, params: dict[str, np.ndarray], cameras, size: int, truth: Clip, metric) -> list:
+    """``[(name, face PSNR)]`` of the world rendered with one :data:`PERTURBATIONS` error against ``truth``
+    (expression: each component ± the size, signs drawn with seed 0)."""
+    out = []
+    for name, key, comp, size_ in PERTURBATIONS:
+        q = {k: v.copy() for k, v in params.items()}
+        if comp is None:
+            signs = np.random.default_rng(0).choice([-1.0, 1.0], size=q[key].shape)
+            q[key] = np.clip(q[key] + size_ * signs, 0, 1).astype(np.float32)
+        else:
+            q[key][:, comp] += size_
+        out.append((name, score(metric, Generation(frames=render(identity, q, cameras, size).frames), truth)["psnr_face"]))
+    return out
+
+
 def render(identity: int, params: dict[str, np.ndarray], cameras, size: int) -> Clip:
     return render_clip(identity, {"params": params, "fps": 25.0}, cameras, size)
 
@@ -47,6 +71,7 @@ def main() -> None:
     ap.add_argument("--identities", type=int, default=3)
     ap.add_argument("--size", type=int, default=None, help="frame side (default: the scale's)")
     ap.add_argument("--frames", type=int, default=8, help="target frames scored per identity")
+    ap.add_argument("--sensitivity", action="store_true", help="also score single parameter errors (first identity)")
     ap.add_argument("--max-train-frames", type=int, default=150, help="frames the adaptation keeps")
     a = ap.parse_args()
     # The fit diagnostic's sizes (scripts/diagnose_fit.py): a 12 s adaptation clip, 4 s targets.
@@ -68,6 +93,10 @@ def main() -> None:
             out.append(score(psnr, Generation(frames=render(ident, off, cams, cfg["size"]).frames), truth)["psnr_face"])
         print(f"synth{ident:<4d} {np.round(bias[:3], 4)} | {np.round(bias[3:] * 1000, 2)}   "
               + " | ".join(f"{v:.2f}" for v in out))
+        if a.sensitivity:
+            for name, v in sensitivity(ident, params, cams, cfg["size"], truth, psnr):
+                print(f"    {name:20s} face PSNR {v:.2f}")
+            a.sensitivity = False
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """Corrections of the tracked parameters of the training frames, learnt in the adaptation's joint stage.
 
 A monocular tracker's head pose is off by a slow bias plus frame-to-frame jitter. At 512² that error
-alone caps what a head learnt under it can reach: SynthTalk identity 0 rendered by the world itself with a
-0.008 rad rotation error scores 32.0 dB face PSNR against its truth, with 1 mm of translation error 28.2 dB,
-with the training clips' tracker error 22.1 dB; an expression error of 0.02 costs nothing visible (46 dB)
-(docs/ggtalker-fidelity.md). So the pose must be recovered to a fraction of that, and a free correction per
-frame with one learning rate for every unit cannot: it moves translations by millimetres a step and sees
-each frame a few dozen times.
+alone caps what a head learnt under it can reach: SynthTalk identity 0's target frames rendered by the world
+itself with a 0.008 rad rotation error score 32.7 dB face PSNR against their truth, with 1 mm of translation
+error 28.5 dB, while an expression error of 0.02 costs almost nothing (48.7 dB)
+(``python scripts/tracker_ceiling.py --sensitivity``). So the pose must be recovered to a fraction of that,
+and a free correction per frame with one learning rate for every unit, on the tail of the UV map's schedule,
+sees each frame a few dozen times at a learning rate already decayed.
 
 A real head's pose is smooth at 25 fps (SynthTalk's: second differences ~1e-4 rad a frame, the tracker's
 jitter ~2e-2), its jaw and expressions are not (speech). :class:`Corrections` with ``mode="smooth"``:
