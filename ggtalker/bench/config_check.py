@@ -217,7 +217,8 @@ def _default_method() -> str:
 
 
 def check_overrides(argv: list[str]) -> list[str]:
-    """Problems hydra would report unclearly: an unknown method, or ``method.params.X=`` for an X the method lacks.
+    """Problems hydra would report unclearly: an unknown scale or method, or ``method.params.X=`` for an X the
+    method lacks.
 
     (Hydra refuses a key its YAML does not hold with "Key 'params' is not in struct", which names neither
     the method nor its parameters.) Everything else is left to hydra and to :func:`check_method_params`.
@@ -225,7 +226,8 @@ def check_overrides(argv: list[str]) -> list[str]:
     pairs = [a.split("=", 1) for a in argv if "=" in a and not a.startswith("-")]
     choices = [v for k, v in pairs if k == "method"] or [_default_method()]
     params = [k[len("method.params."):] for k, _ in pairs if k.startswith("method.params.")]
-    out = []
+    # A scale is a config group: hydra would say "Could not find 'scale/huge'" and list nothing.
+    out = [p for k, v in pairs if k == "scale" for s in v.split(",") if (p := _check_scale(s)) is not None]
     for choice in {c for value in choices for c in value.split(",")}:
         try:
             spec = METHODS.spec(choice)

@@ -20,7 +20,9 @@ from ggtalker import REPO_ROOT
 from ggtalker.bench import leaderboard as lb
 from ggtalker.bench.config_check import check_method_params, check_settings, hydra_choice
 from ggtalker.bench.method import DriveRequest, Generation, Method
-from ggtalker.bench.method_config import apply_preset, config_hash, row_label, zoo_column, zoo_entries
+from ggtalker.bench.method_config import (
+    apply_preset, config_hash, flatten, registered_preset, row_label, zoo_column, zoo_entries,
+)
 from ggtalker.bench.metric import Metric, MetricUnavailable
 from ggtalker.bench.preflight import PreflightError, preflight
 from ggtalker.bench.records import (
@@ -113,13 +115,24 @@ def make_request(case: Case, target: Clip, oracle: bool) -> DriveRequest:
 
 
 def with_preset(cfg: DictConfig) -> tuple[DictConfig, dict[str, Any]]:
-    """A copy of ``cfg`` whose ``method.params`` carry the method's ``presets[<scale>]`` (see
-    :func:`~ggtalker.bench.method_config.apply_preset`), and the preset values applied (dotted keys)."""
+    """``cfg`` with its method's preset at ``cfg.scale`` in ``method.params``, and the preset values in effect
+    (dotted keys).
+
+    Composed by hydra, the method YAML's defaults list has merged ``preset/<method>/<scale>.yaml`` already
+    (a typed value over it): ``cfg`` is returned as it is, with the preset values that stand. A config built
+    in code with a ``presets`` key of its own has it applied here (see
+    :func:`~ggtalker.bench.method_config.apply_preset`).
+    """
     yaml_name = hydra_choice(cfg, "method")
     node = OmegaConf.to_container(cfg.method, resolve=True)
+    scale = str(cfg.get("scale"))
+    if not node.get("presets"):
+        composed = registered_preset(yaml_name, scale) if yaml_name else {}
+        mine = flatten(node.get("params") or {})
+        return cfg, {k: v for k, v in flatten(composed).items() if k in mine and mine[k] == v}
     registered = yaml_name is not None and yaml_name in METHODS.names()
     yaml_params = (METHODS.spec(yaml_name).get("params") or {}) if registered else (node.get("params") or {})
-    params, applied = apply_preset(node, yaml_params, str(cfg.get("scale")))
+    params, applied = apply_preset(node, yaml_params, scale)
     if not applied:
         return cfg, {}
     cfg = copy.deepcopy(cfg)
@@ -148,6 +161,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     method_node = OmegaConf.to_container(cfg.method, resolve=True)
     suite: Suite = SUITES.build(cfg.suite)
     suite.name = suite_name
+    suite = suite.at_scale(str(cfg.scale))  # the named scale's sizes and metrics
     protocol = suite.get_protocol()
     method: Method = METHODS.build(cfg.method, device=str(cfg.device), seed=int(cfg.seed))
     metrics = {m: METRICS.build(m, device=str(cfg.device), protocol=protocol) for m in suite.metrics}
