@@ -21,6 +21,8 @@ from ggtalker.core.registry import CONF_DIR, METHODS, import_target
 
 #: Parameters the runner passes to every method itself (from the top-level ``device=`` and ``seed=``).
 RUNNER_PARAMS = ("device", "seed")
+#: Videos per run when the config names none (``save_videos`` in eval/conf/config.yaml).
+DEFAULT_SAVE_VIDEOS = 2
 #: numpy's seed range.
 SEED_RANGE = (0, 2**32 - 1)
 
@@ -90,15 +92,22 @@ def _check_device(v: Any) -> str | None:
     return check(dev)
 
 
+def _check_save_videos(v: Any) -> str | None:
+    return None if _is_int(v) and v >= 0 else f"save_videos={v!r}: must be an integer >= 0 (videos of that many cases)"
+
+
 #: One check per top-level setting: value → None, or what is wrong with it.
 SETTING_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "seed": _check_seed, "scale": _check_scale, "device": _check_device, "overwrite": _check_bool("overwrite"),
+    "save_videos": _check_save_videos,
 }
 
 
 def check_settings(cfg: DictConfig) -> list[str]:
     """Problems with the top-level settings (:data:`SETTING_CHECKS`), all of them."""
-    return [p for key, check in SETTING_CHECKS.items() if (p := check(cfg.get(key))) is not None]
+    # A config without ``save_videos`` (built before it existed) takes the default, which passes.
+    values = {"save_videos": DEFAULT_SAVE_VIDEOS, **{k: cfg.get(k) for k in SETTING_CHECKS if k in cfg}}
+    return [p for key, check in SETTING_CHECKS.items() if (p := check(values.get(key))) is not None]
 
 
 # -- method parameters ---------------------------------------------------------------------------

@@ -68,6 +68,8 @@ class CaseResult:
     fingerprint: str = ""
     #: What was done to make the case scoreable (a video trimmed or resized); copied into summary.json.
     warnings: list[str] = field(default_factory=list)
+    #: The case's truth | prediction video, relative to the run folder ('' when none was saved).
+    video: str = ""
 
     def save(self, path: Path) -> None:
         atomic_write_text(path, json.dumps(asdict(self), allow_nan=True))
@@ -88,6 +90,7 @@ def records_frame(results: list[CaseResult]) -> pd.DataFrame:
                 "case": r.case, "identity": r.identity, "metric": m.metric, "value": m.value, "status": m.status,
                 "reason": m.reason, "higher_is_better": m.higher_is_better, "protocol": r.protocol,
                 "variant": json.dumps(m.variant, sort_keys=True), "pred_hash": r.pred_hash, "gt_hash": r.gt_hash,
+                "video": r.video,
                 **{f"tag.{k}": v for k, v in r.tags.items()},
             })
     return pd.DataFrame(rows)

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from ggtalker import REPO_ROOT
 from ggtalker.bench import leaderboard as lb
-from ggtalker.bench.config_check import check_method_params, check_settings, hydra_choice
+from ggtalker.bench.config_check import DEFAULT_SAVE_VIDEOS, check_method_params, check_settings, hydra_choice
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.bench.method_config import (
     apply_preset, config_hash, flatten, registered_preset, row_label, zoo_column, zoo_entries,
@@ -31,6 +31,7 @@ from ggtalker.bench.records import (
 )
 from ggtalker.bench.resume import claim, fingerprint, recorded, run_folder
 from ggtalker.bench.suite import Suite
+from ggtalker.bench.videos import VIDEO_DIR, VideoSaver
 from ggtalker.core.case import Case
 from ggtalker.core.clip import Clip, ClipError, read_clip
 from ggtalker.core.registry import METHODS, METRICS, SUITES
@@ -182,6 +183,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     by_identity: dict[str, list[Case]] = defaultdict(list)
     for c in cases:
         by_identity[c.identity].append(c)
+    videos = VideoSaver(run_dir, int(cfg.get("save_videos", DEFAULT_SAVE_VIDEOS)))
 
     t_start = time.perf_counter()
     results: list[CaseResult] = []
@@ -189,6 +191,9 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     for identity, id_cases in by_identity.items():
         done = {c.id: r for c in id_cases if (r := recorded(case_dir, c.id, fp_hash)) is not None}
         results += done.values()
+        # A resumed case keeps the video it was recorded with: it counts towards save_videos.
+        videos.written += [{"kind": "case", "case": r.case, "path": r.video} for r in done.values()
+                           if r.video and (run_dir / r.video).is_file()]
         bar.update(len(done))
         todo = [c for c in id_cases if c.id not in done]
         if not todo:
@@ -210,6 +215,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
                 )
             for w in pred.warnings:
                 log.warning("case %s: %s", case.id, w)
+            video = videos.case(case.id, identity, dict(case.tags), target.frames, pred.frames, target.audio,
+                                target.fps)
             records = evaluate_case(metrics, pred, target, unavailable)
             yaw_pitch = target.cameras.yaw_pitch_deg()
             result = CaseResult(
@@ -217,11 +224,12 @@ def run(cfg: DictConfig) -> dict[str, Any]:
                 prepare_s=prepare_s, generate_s=generate_s, pred_hash=array_hash(pred.frames),
                 gt_hash=array_hash(target.frames), protocol=protocol.name, records=records,
                 frame_tags={"yaw": yaw_pitch[:, 0].round(2).tolist(), "pitch": yaw_pitch[:, 1].round(2).tolist()},
-                fingerprint=fp_hash, warnings=list(pred.warnings),
+                fingerprint=fp_hash, warnings=list(pred.warnings), video=video,
             )
             result.save(case_dir / f"{case.id}.json")
             results.append(result)
             bar.update(1)
+        videos.identity_done(identity)
     bar.close()
     wall_s = time.perf_counter() - t_start
     # In the suite's order, whichever cases were resumed: a resumed run's means are the clean run's to the last bit.
@@ -265,6 +273,12 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         "preset": {"scale": str(cfg.scale), "applied": applied} if applied else None, "zoo": zoo,
         "method_info": method_info, "metric_variants": {n: m.variant() for n, m in metrics.items()},
         "packages": package_versions(), "seed": int(cfg.seed), "wall_s": wall_s,
+        # Every video in the run folder (relative paths): the cases' truth | prediction, a novel-view ring.
+        "videos": [{"kind": "case", "case": r.case, "path": r.video} for r in results if r.video]
+        + [v for v in videos.written if v["kind"] == "ring"]
+        + [{"kind": "ring", "case": p.stem.removesuffix("_ring"), "path": f"{VIDEO_DIR}/{p.name}"}
+           for p in sorted((run_dir / VIDEO_DIR).glob("*_ring.mp4"))
+           if not any(v["kind"] == "ring" for v in videos.written)],
     }
     atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=1, default=str))
     lb.upsert(Path(cfg.leaderboard_dir) / f"{suite_name}.csv", row, direction)
