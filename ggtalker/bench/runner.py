@@ -143,6 +143,22 @@ def with_preset(cfg: DictConfig) -> tuple[DictConfig, dict[str, Any]]:
     return cfg, applied
 
 
+def command_line(cfg: DictConfig, method_name: str, suite_name: str) -> str:
+    """The ``eval/run.py`` command that reproduces this run: hydra's task overrides as typed (a multirun's
+    job gets its own values), or the method, suite and scale of a config composed without hydra's node."""
+    overrides = None
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        overrides = list(HydraConfig.get().overrides.task)
+    except ValueError:  # not inside hydra.main: a config from compose_cfg keeps its overrides in cfg.hydra
+        if "hydra" in cfg:
+            overrides = list(OmegaConf.select(cfg, "hydra.overrides.task", default=[]) or [])
+    if not overrides:
+        overrides = [f"method={method_name}", f"suite={suite_name}", f"scale={cfg.scale}"]
+    return "python eval/run.py " + " ".join(overrides)
+
+
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Evaluate ``cfg.method`` on ``cfg.suite``; returns the leaderboard row that was written.
 
@@ -273,6 +289,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         "preset": {"scale": str(cfg.scale), "applied": applied} if applied else None, "zoo": zoo,
         "method_info": method_info, "metric_variants": {n: m.variant() for n, m in metrics.items()},
         "packages": package_versions(), "seed": int(cfg.seed), "wall_s": wall_s,
+        "command": command_line(cfg, method_name, suite_name),
         # Every video in the run folder (relative paths): the cases' truth | prediction, a novel-view ring.
         "videos": [{"kind": "case", "case": r.case, "path": r.video} for r in results if r.video]
         + [v for v in videos.written if v["kind"] == "ring"]
