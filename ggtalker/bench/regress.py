@@ -76,7 +76,7 @@ def compare(suite: str, reference: Path, fresh: Path, tol: dict[str, float]) -> 
             continue
         old_row = match.iloc[0]
         for col in lb.metric_columns(new):
-            t = tol.get(col.split("[")[0], 1e-3)
+            t = tol.get(lb.Column.parse(col).metric, 1e-3)
             old, cur = float(old_row.get(col, math.nan)), float(row[col])
             if math.isnan(old) and math.isnan(cur):
                 continue

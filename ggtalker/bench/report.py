@@ -91,7 +91,7 @@ def suite_columns(suite: str, df: pd.DataFrame) -> list[str]:
 
 def present_group_columns(df: pd.DataFrame) -> list[str]:
     """Group-mean columns (``metric[tag=value]``): the plots show them from the records instead."""
-    return [c for c in lb.metric_columns(df) if "[" in c]
+    return [c for c in lb.metric_columns(df) if lb.Column.parse(c).grouped]
 
 
 def row_command(suite: str, row: pd.Series, run: Run | None) -> str:
