@@ -114,6 +114,17 @@ def per_frame_frame(results: list[CaseResult]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def yaw_table(per_frame: pd.DataFrame, width_deg: float = 15.0, yaw_col: str = "yaw") -> pd.DataFrame:
+    """Per-frame values grouped by yaw bucket: columns ``metric, yaw_bucket`` (bucket centre, degrees),
+    ``mean, std, n`` (plus ``method`` when present)."""
+    if yaw_col not in per_frame.columns:
+        raise KeyError(f"per-frame values have no {yaw_col!r} column (cases without cameras?)")
+    df = per_frame.dropna(subset=[yaw_col, "value"]).copy()
+    df["yaw_bucket"] = np.round(df[yaw_col] / width_deg) * width_deg
+    keys = [k for k in ("method", "metric") if k in df.columns] + ["yaw_bucket"]
+    return df.groupby(keys)["value"].agg(["mean", "std", "count"]).rename(columns={"count": "n"}).reset_index()
+
+
 def write_table(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` as CSV (gzip-compressed when ``path`` ends in ``.gz``), atomically."""
     buf = io.BytesIO()

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ggtalker.bench import leaderboard as lb
-from ggtalker.bench.records import atomic_write_bytes, atomic_write_text, git_commit
+from ggtalker.bench.records import atomic_write_bytes, atomic_write_text, git_commit, yaw_table
 from ggtalker.bench.tables import BEST_MARK, paper_table
 from ggtalker.core.registry import METRICS, SUITES
 
@@ -184,8 +184,6 @@ def family_plots(suite: str, runs: list[Run], metrics: list[str], assets: Path) 
 def yaw_plots(suite: str, runs: list[Run], metrics: list[str], assets: Path) -> list[dict[str, str]]:
     """Per-frame values against camera yaw (15° buckets), one curve per run, when the frames span more than
     one bucket (a frontal phone camera makes no curve)."""
-    from ggtalker.metrics.multiview import yaw_table
-
     frames = [r.per_frame.assign(method=r.name) for r in runs if "yaw" in r.per_frame]
     if not frames:
         return []
