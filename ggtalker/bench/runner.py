@@ -130,7 +130,10 @@ def with_preset(cfg: DictConfig) -> tuple[DictConfig, dict[str, Any]]:
     if not node.get("presets"):
         composed = registered_preset(yaml_name, scale) if yaml_name else {}
         mine = flatten(node.get("params") or {})
-        return cfg, {k: v for k, v in flatten(composed).items() if k in mine and mine[k] == v}
+        standing = {k: v for k, v in flatten(composed).items() if k in mine and mine[k] == v}
+        if standing:
+            log.info("scale=%s: method preset in effect: %s", scale, ", ".join(f"{k}={v}" for k, v in standing.items()))
+        return cfg, standing
     registered = yaml_name is not None and yaml_name in METHODS.names()
     yaml_params = (METHODS.spec(yaml_name).get("params") or {}) if registered else (node.get("params") or {})
     params, applied = apply_preset(node, yaml_params, scale)
