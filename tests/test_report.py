@@ -36,7 +36,7 @@ def test_page_holds_the_table_directions_provenance_and_videos(report):
     summary = json.loads((run_dir(tmp / "out", "toy", "static") / "summary.json").read_text())
     assert summary["command"].startswith("python eval/run.py ") and summary["command"] in text
     assert summary["row"]["config_hash"] in text and summary["row"]["commit"] in text
-    assert (page.parent / "report_files" / "toy_take.png").is_file()  # the suite's group_by tag: take
+    assert (page.parent / "report_files" / "toy_by_take.png").is_file()  # the suite's group_by tag: take
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH (scripts/install.sh installs Debian's)")

@@ -174,7 +174,7 @@ def family_plots(suite: str, runs: list[Run], metrics: list[str], assets: Path) 
             ax.grid(axis="y", alpha=0.3)
         axes[0][0].legend(fontsize=6)
         fig.tight_layout()
-        path = assets / f"{suite}_{tag}.png"
+        path = assets / f"{suite}_by_{tag}.png"
         _save_figure(fig, path)
         plt.close(fig)
         plots.append({"title": f"{suite}: mean per {tag}", "path": str(path)})
@@ -208,7 +208,7 @@ def yaw_plots(suite: str, runs: list[Run], metrics: list[str], assets: Path) -> 
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=6)
     fig.tight_layout()
-    path = assets / f"{suite}_yaw.png"
+    path = assets / f"{suite}_per_frame_yaw.png"
     _save_figure(fig, path)
     plt.close(fig)
     return [{"title": f"{suite}: per-frame values against yaw", "path": str(path)}]
