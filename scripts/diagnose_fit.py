@@ -22,8 +22,9 @@ from ggtalker.bench.fit_diagnostic import PARAM_ERRORS, diagnose_identity, figur
 from ggtalker.bench.method_config import merge, registered_spec
 from ggtalker.core.registry import METHODS, SUITES
 
-#: Suite source sizes per scale: the smoke suite's, and at full scale 512² with a 12 s adaptation clip.
-SIZES = {"smoke": {}, "full": {"train_seconds": 12, "test_seconds": 4, "n_test": 2}}
+#: Suite source sizes per scale: the smoke suite's, and at full scale self_reenact's full-2id sizes (512², a 12 s
+#: adaptation clip; its YAML's scales table) but the identities of --identities (default: the full suite's).
+SIZES = {"smoke": {}, "full": {k: v for k, v in SUITES.spec("self_reenact")["params"]["scales"]["full-2id"]["source"].items() if k != "n_identities"}}
 
 
 def method_params(name: str, scale: str, overrides: list[str]) -> dict:

@@ -7,7 +7,8 @@
 # PyPI, and lpips/syncnet need torchvision), then this package with its dev extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PKGS="espeak-ng libespeak-ng1 sox ffmpeg libegl1 libegl-mesa0 libgl1-mesa-dri libgles2"
+# chromium: the report test renders eval/report.py's page headless (Debian's build plays H.264 mp4s).
+APT_PKGS="espeak-ng libespeak-ng1 sox ffmpeg libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 chromium"
 if command -v apt-get >/dev/null; then
   missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
   if [ -n "$missing" ]; then

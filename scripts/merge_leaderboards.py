@@ -4,7 +4,9 @@
 
 Rows are upserted by (method, scale) under the same lock and column rules as the runner's own writes.
 ``--scale-label`` renames the scale of every merged row: a reduced run (2 identities instead of the full
-suite's 5) must not sit under ``scale=full`` as if it were the whole suite.
+suite's 5) must not sit under ``scale=full`` as if it were the whole suite. Runs made with ``scale=full-2id``
+(the suites' named reduced scale, what ``scripts/gpu/eval_gpu_batch.sh`` runs) carry that scale already and
+need no relabelling; the flag is kept for leaderboards written before that scale existed.
 """
 
 from __future__ import annotations

@@ -85,3 +85,12 @@ def test_merge_relabels_scale_and_keeps_directions(tmp_path):
     df = pd.read_csv(dst / "s.csv")
     assert sorted(df["scale"]) == ["full-2id", "smoke"] and df.loc[df.scale == "full-2id", "psnr"].item() == 30
     assert lb.read_leaderboard(dst / "s.csv")[1] == lb.read_leaderboard(src / "s.csv")[1]
+
+
+def test_leaderboard_column_names_round_trip():
+    from ggtalker.bench.leaderboard import Column
+
+    for c in (Column("psnr"), Column("psnr", "family", "noise_10db"), Column("lse_c", "yaw", "-90")):
+        assert Column.parse(c.name) == c
+    assert Column.parse("psnr[family=a]").grouped and not Column.parse("psnr").grouped
+    assert Column.parse("odd[name") == Column("odd[name")  # not a group column: kept whole

@@ -21,6 +21,8 @@ from ggtalker.core.registry import CONF_DIR, METHODS, import_target
 
 #: Parameters the runner passes to every method itself (from the top-level ``device=`` and ``seed=``).
 RUNNER_PARAMS = ("device", "seed")
+#: Videos per run when the config names none (``save_videos`` in eval/conf/config.yaml).
+DEFAULT_SAVE_VIDEOS = 2
 #: numpy's seed range.
 SEED_RANGE = (0, 2**32 - 1)
 
@@ -90,15 +92,22 @@ def _check_device(v: Any) -> str | None:
     return check(dev)
 
 
+def _check_save_videos(v: Any) -> str | None:
+    return None if _is_int(v) and v >= 0 else f"save_videos={v!r}: must be an integer >= 0 (videos of that many cases)"
+
+
 #: One check per top-level setting: value → None, or what is wrong with it.
 SETTING_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "seed": _check_seed, "scale": _check_scale, "device": _check_device, "overwrite": _check_bool("overwrite"),
+    "save_videos": _check_save_videos,
 }
 
 
 def check_settings(cfg: DictConfig) -> list[str]:
     """Problems with the top-level settings (:data:`SETTING_CHECKS`), all of them."""
-    return [p for key, check in SETTING_CHECKS.items() if (p := check(cfg.get(key))) is not None]
+    # A config without ``save_videos`` (built before it existed) takes the default, which passes.
+    values = {"save_videos": DEFAULT_SAVE_VIDEOS, **{k: cfg.get(k) for k in SETTING_CHECKS if k in cfg}}
+    return [p for key, check in SETTING_CHECKS.items() if (p := check(values.get(key))) is not None]
 
 
 # -- method parameters ---------------------------------------------------------------------------
@@ -217,7 +226,8 @@ def _default_method() -> str:
 
 
 def check_overrides(argv: list[str]) -> list[str]:
-    """Problems hydra would report unclearly: an unknown method, or ``method.params.X=`` for an X the method lacks.
+    """Problems hydra would report unclearly: an unknown scale or method, or ``method.params.X=`` for an X the
+    method lacks.
 
     (Hydra refuses a key its YAML does not hold with "Key 'params' is not in struct", which names neither
     the method nor its parameters.) Everything else is left to hydra and to :func:`check_method_params`.
@@ -225,7 +235,8 @@ def check_overrides(argv: list[str]) -> list[str]:
     pairs = [a.split("=", 1) for a in argv if "=" in a and not a.startswith("-")]
     choices = [v for k, v in pairs if k == "method"] or [_default_method()]
     params = [k[len("method.params."):] for k, _ in pairs if k.startswith("method.params.")]
-    out = []
+    # A scale is a config group: hydra would say "Could not find 'scale/huge'" and list nothing.
+    out = [p for k, v in pairs if k == "scale" for s in v.split(",") if (p := _check_scale(s)) is not None]
     for choice in {c for value in choices for c in value.split(",")}:
         try:
             spec = METHODS.spec(choice)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -29,6 +30,34 @@ TRAILING = ["n_cases", "train_s", "infer_fps", "peak_cpu_mb", "peak_gpu_mb", "de
 TEXT_COLUMNS = {"method": str, "label": str, "config_hash": str, "scale": str, "commit": str, "zoo": str}
 #: ``<column>.n``: how many cases the mean in ``<column>`` is over (a metric may be unavailable on some cases).
 COUNT_SUFFIX = ".n"
+
+
+@dataclass(frozen=True)
+class Column:
+    """What a metric column of a leaderboard holds: ``metric``'s mean over every case (``psnr``), or over the
+    cases whose tag ``tag`` is ``value`` (``psnr[family=reverb]``). The one place that knows the names:
+    :func:`summarise` writes them, tables, the regression gate and the report read them back through it."""
+
+    metric: str
+    tag: str | None = None
+    value: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.metric if self.tag is None else f"{self.metric}[{self.tag}={self.value}]"
+
+    @property
+    def grouped(self) -> bool:
+        return self.tag is not None
+
+    @staticmethod
+    def parse(name: str) -> "Column":
+        """The column named ``name`` (an overall mean when it has no ``[tag=value]``)."""
+        metric, bracket, rest = name.partition("[")
+        if not bracket or not rest.endswith("]") or "=" not in rest:
+            return Column(name)
+        tag, _, value = rest[:-1].partition("=")
+        return Column(metric, tag, value)
 
 
 def count_column(column: str) -> str:
@@ -59,7 +88,7 @@ def summarise(results: list[CaseResult], group_by: list[str] = ()
             direction[m.metric] = m.higher_is_better
             if m.status != "ok":
                 continue
-            keys = [m.metric] + [f"{m.metric}[{g}={r.tags[g]}]" for g in group_by if g in r.tags]
+            keys = [m.metric] + [Column(m.metric, g, str(r.tags[g])).name for g in group_by if g in r.tags]
             for k in keys:
                 sums.setdefault(k, []).append(m.value)
                 direction[k] = m.higher_is_better

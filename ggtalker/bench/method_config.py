@@ -5,26 +5,31 @@ method spec ``{target, params}`` (:func:`config_hash`, the run folder's :func:`~
 so a sweep over a parameter yields one row per value. The ``label`` names what differs from the registered
 default at that scale (``talking_gaussian[steps=5]``); the registered default's label is the method name.
 
-The registered default at a scale is the YAML's ``params`` with its ``presets[<scale>]`` merged over them
-(:func:`registered_spec`): ``scale=full`` takes the method's full budget with nothing typed.
+The registered default at a scale is the YAML's ``params`` with ``eval/conf/preset/<method>/<scale>.yaml``
+merged over them (:func:`registered_spec`). Hydra merges the same file while it composes (the method YAML's
+defaults list names it), so ``scale=full`` takes the method's full budget with nothing typed, and
+``--cfg job`` prints it.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any, Mapping
 
 from omegaconf import DictConfig, OmegaConf
 
 from ggtalker import zoo
 from ggtalker.bench.resume import digest
-from ggtalker.core.registry import METHODS
+from ggtalker.core.registry import CONF_DIR, METHODS
 
 #: Hex digits of the row's config hash.
 HASH_LEN = 8
 #: Hex digits of a zoo entry's sha256 kept in the row (summary.json keeps all 64).
 ZOO_SHA_LEN = 16
+#: Per method, per scale: ``<PRESET_DIR>/<method>/<scale>.yaml``, the params that scale merges over the YAML's.
+PRESET_DIR = CONF_DIR / "preset"
 #: YAML key listing parameters the row's label leaves out because they name the method already
 #: (``precomputed``'s ``label``, which is the row's method, and its ``dir``); they still enter the hash.
 LABEL_OMITS_KEY = "label_omits"
@@ -51,8 +56,26 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def preset(node: Mapping[str, Any], scale: str) -> dict[str, Any]:
-    """The method's ``presets[<scale>]`` (parameters over ``params`` at that scale), ``{}`` when it has none."""
+    """A config built in code's own ``presets[<scale>]`` (parameters over ``params`` at that scale), ``{}`` when
+    it has none. Registered methods keep theirs in files: :func:`registered_preset`."""
     return dict((node.get("presets") or {}).get(str(scale)) or {})
+
+
+def _load_preset(path: Path) -> dict[str, Any]:
+    # A preset file may start from others of its folder (``defaults: [full]``), as hydra would merge them.
+    data = OmegaConf.to_container(OmegaConf.load(path), resolve=True) or {}
+    out: dict[str, Any] = {}
+    for base in data.pop("defaults", []) or []:
+        if base != "_self_":
+            out = merge(out, _load_preset(path.with_name(f"{base}.yaml")))
+    return merge(out, data)
+
+
+def registered_preset(yaml_name: str, scale: str) -> dict[str, Any]:
+    """``eval/conf/preset/<yaml_name>/<scale>.yaml`` (what the method's defaults list merges over its params
+    at that scale), ``{}`` when there is none."""
+    path = PRESET_DIR / str(yaml_name) / f"{scale}.yaml"
+    return _load_preset(path) if path.is_file() else {}
 
 
 def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -90,12 +113,13 @@ def _nest(dotted: str, value: Any) -> dict[str, Any]:
 
 
 def registered_spec(yaml_name: str, scale: str) -> dict[str, Any] | None:
-    """The registered default of ``yaml_name`` at ``scale`` (``params`` with ``presets[scale]`` over them), or
-    None when no method of that name is registered."""
+    """The registered default of ``yaml_name`` at ``scale`` (``params`` with :func:`registered_preset` over
+    them), or None when no method of that name is registered."""
     if yaml_name not in METHODS.names():
         return None
     spec = METHODS.spec(yaml_name)
-    return {"target": str(spec["target"]), "params": merge(spec.get("params") or {}, preset(spec, scale))}
+    over = registered_preset(yaml_name, scale) or preset(spec, scale)
+    return {"target": str(spec["target"]), "params": merge(spec.get("params") or {}, over)}
 
 
 def default_hash(yaml_name: str, scale: str) -> str | None:

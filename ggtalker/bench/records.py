@@ -68,6 +68,8 @@ class CaseResult:
     fingerprint: str = ""
     #: What was done to make the case scoreable (a video trimmed or resized); copied into summary.json.
     warnings: list[str] = field(default_factory=list)
+    #: The case's truth | prediction video, relative to the run folder ('' when none was saved).
+    video: str = ""
 
     def save(self, path: Path) -> None:
         atomic_write_text(path, json.dumps(asdict(self), allow_nan=True))
@@ -88,6 +90,7 @@ def records_frame(results: list[CaseResult]) -> pd.DataFrame:
                 "case": r.case, "identity": r.identity, "metric": m.metric, "value": m.value, "status": m.status,
                 "reason": m.reason, "higher_is_better": m.higher_is_better, "protocol": r.protocol,
                 "variant": json.dumps(m.variant, sort_keys=True), "pred_hash": r.pred_hash, "gt_hash": r.gt_hash,
+                "video": r.video,
                 **{f"tag.{k}": v for k, v in r.tags.items()},
             })
     return pd.DataFrame(rows)
@@ -109,6 +112,17 @@ def per_frame_frame(results: list[CaseResult]) -> pd.DataFrame:
                 d[f"tag.{k}"] = v
             parts.append(pd.DataFrame(d))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def yaw_table(per_frame: pd.DataFrame, width_deg: float = 15.0, yaw_col: str = "yaw") -> pd.DataFrame:
+    """Per-frame values grouped by yaw bucket: columns ``metric, yaw_bucket`` (bucket centre, degrees),
+    ``mean, std, n`` (plus ``method`` when present)."""
+    if yaw_col not in per_frame.columns:
+        raise KeyError(f"per-frame values have no {yaw_col!r} column (cases without cameras?)")
+    df = per_frame.dropna(subset=[yaw_col, "value"]).copy()
+    df["yaw_bucket"] = np.round(df[yaw_col] / width_deg) * width_deg
+    keys = [k for k in ("method", "metric") if k in df.columns] + ["yaw_bucket"]
+    return df.groupby(keys)["value"].agg(["mean", "std", "count"]).rename(columns={"count": "n"}).reset_index()
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:

@@ -35,7 +35,17 @@ class Finding:
 
 
 def compose_cfg(method: str, suite: str, overrides: list[str] = ()) -> DictConfig:
-    """The config ``eval/run.py`` would build for these choices (hydra compose API)."""
+    """The config ``eval/run.py`` would build for these choices (hydra compose API).
+
+    An unknown ``scale=`` is refused as the runner refuses it (a :class:`PreflightError` naming the scales),
+    not with hydra's missing-config error: the scale is a config group.
+    """
+    from ggtalker.bench.config_check import check_overrides
+    from ggtalker.bench.preflight import PreflightError
+
+    problems = [p for p in check_overrides([o for o in overrides if o.startswith("scale=")]) if p.startswith("scale=")]
+    if problems:
+        raise PreflightError.of(problems)
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose("config", overrides=[f"method={method}", f"suite={suite}", *overrides],
                        return_hydra_config=True)
@@ -66,7 +76,7 @@ def compare(suite: str, reference: Path, fresh: Path, tol: dict[str, float]) -> 
             continue
         old_row = match.iloc[0]
         for col in lb.metric_columns(new):
-            t = tol.get(col.split("[")[0], 1e-3)
+            t = tol.get(lb.Column.parse(col).metric, 1e-3)
             old, cur = float(old_row.get(col, math.nan)), float(row[col])
             if math.isnan(old) and math.isnan(cur):
                 continue

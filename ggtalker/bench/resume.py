@@ -30,7 +30,7 @@ from ggtalker.bench.records import CaseResult, atomic_write_text, git_commit
 log = logging.getLogger("ggtalker.eval")
 
 #: What a run writes into its folder besides ``fingerprint.json``; all of it belongs to one fingerprint.
-RUN_OUTPUTS = ("cases", "records.csv", "per_frame.csv.gz", "summary.json")
+RUN_OUTPUTS = ("cases", "records.csv", "per_frame.csv.gz", "summary.json", "videos")
 
 
 def digest(obj: Any, n: int = 10) -> str:

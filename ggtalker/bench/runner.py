@@ -18,9 +18,11 @@ from tqdm.auto import tqdm
 
 from ggtalker import REPO_ROOT
 from ggtalker.bench import leaderboard as lb
-from ggtalker.bench.config_check import check_method_params, check_settings, hydra_choice
+from ggtalker.bench.config_check import DEFAULT_SAVE_VIDEOS, check_method_params, check_settings, hydra_choice
 from ggtalker.bench.method import DriveRequest, Generation, Method
-from ggtalker.bench.method_config import apply_preset, config_hash, row_label, zoo_column, zoo_entries
+from ggtalker.bench.method_config import (
+    apply_preset, config_hash, flatten, registered_preset, row_label, zoo_column, zoo_entries,
+)
 from ggtalker.bench.metric import Metric, MetricUnavailable
 from ggtalker.bench.preflight import PreflightError, preflight
 from ggtalker.bench.records import (
@@ -29,6 +31,7 @@ from ggtalker.bench.records import (
 )
 from ggtalker.bench.resume import claim, fingerprint, recorded, run_folder
 from ggtalker.bench.suite import Suite
+from ggtalker.bench.videos import VIDEO_DIR, VideoSaver
 from ggtalker.core.case import Case
 from ggtalker.core.clip import Clip, ClipError, read_clip
 from ggtalker.core.registry import METHODS, METRICS, SUITES
@@ -113,13 +116,27 @@ def make_request(case: Case, target: Clip, oracle: bool) -> DriveRequest:
 
 
 def with_preset(cfg: DictConfig) -> tuple[DictConfig, dict[str, Any]]:
-    """A copy of ``cfg`` whose ``method.params`` carry the method's ``presets[<scale>]`` (see
-    :func:`~ggtalker.bench.method_config.apply_preset`), and the preset values applied (dotted keys)."""
+    """``cfg`` with its method's preset at ``cfg.scale`` in ``method.params``, and the preset values in effect
+    (dotted keys).
+
+    Composed by hydra, the method YAML's defaults list has merged ``preset/<method>/<scale>.yaml`` already
+    (a typed value over it): ``cfg`` is returned as it is, with the preset values that stand. A config built
+    in code with a ``presets`` key of its own has it applied here (see
+    :func:`~ggtalker.bench.method_config.apply_preset`).
+    """
     yaml_name = hydra_choice(cfg, "method")
     node = OmegaConf.to_container(cfg.method, resolve=True)
+    scale = str(cfg.get("scale"))
+    if not node.get("presets"):
+        composed = registered_preset(yaml_name, scale) if yaml_name else {}
+        mine = flatten(node.get("params") or {})
+        standing = {k: v for k, v in flatten(composed).items() if k in mine and mine[k] == v}
+        if standing:
+            log.info("scale=%s: method preset in effect: %s", scale, ", ".join(f"{k}={v}" for k, v in standing.items()))
+        return cfg, standing
     registered = yaml_name is not None and yaml_name in METHODS.names()
     yaml_params = (METHODS.spec(yaml_name).get("params") or {}) if registered else (node.get("params") or {})
-    params, applied = apply_preset(node, yaml_params, str(cfg.get("scale")))
+    params, applied = apply_preset(node, yaml_params, scale)
     if not applied:
         return cfg, {}
     cfg = copy.deepcopy(cfg)
@@ -127,6 +144,22 @@ def with_preset(cfg: DictConfig) -> tuple[DictConfig, dict[str, Any]]:
         cfg.method.params = OmegaConf.create(params)
     log.info("scale=%s: method preset applied: %s", cfg.scale, ", ".join(f"{k}={v}" for k, v in applied.items()))
     return cfg, applied
+
+
+def command_line(cfg: DictConfig, method_name: str, suite_name: str) -> str:
+    """The ``eval/run.py`` command that reproduces this run: hydra's task overrides as typed (a multirun's
+    job gets its own values), or the method, suite and scale of a config composed without hydra's node."""
+    overrides = None
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        overrides = list(HydraConfig.get().overrides.task)
+    except ValueError:  # not inside hydra.main: a config from compose_cfg keeps its overrides in cfg.hydra
+        if "hydra" in cfg:
+            overrides = list(OmegaConf.select(cfg, "hydra.overrides.task", default=[]) or [])
+    if not overrides:
+        overrides = [f"method={method_name}", f"suite={suite_name}", f"scale={cfg.scale}"]
+    return "python eval/run.py " + " ".join(overrides)
 
 
 def run(cfg: DictConfig) -> dict[str, Any]:
@@ -148,6 +181,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     method_node = OmegaConf.to_container(cfg.method, resolve=True)
     suite: Suite = SUITES.build(cfg.suite)
     suite.name = suite_name
+    suite = suite.at_scale(str(cfg.scale))  # the named scale's sizes and metrics
     protocol = suite.get_protocol()
     method: Method = METHODS.build(cfg.method, device=str(cfg.device), seed=int(cfg.seed))
     metrics = {m: METRICS.build(m, device=str(cfg.device), protocol=protocol) for m in suite.metrics}
@@ -168,6 +202,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     by_identity: dict[str, list[Case]] = defaultdict(list)
     for c in cases:
         by_identity[c.identity].append(c)
+    videos = VideoSaver(run_dir, int(cfg.get("save_videos", DEFAULT_SAVE_VIDEOS)))
 
     t_start = time.perf_counter()
     results: list[CaseResult] = []
@@ -175,6 +210,9 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     for identity, id_cases in by_identity.items():
         done = {c.id: r for c in id_cases if (r := recorded(case_dir, c.id, fp_hash)) is not None}
         results += done.values()
+        # A resumed case keeps the video it was recorded with: it counts towards save_videos.
+        videos.written += [{"kind": "case", "case": r.case, "path": r.video} for r in done.values()
+                           if r.video and (run_dir / r.video).is_file()]
         bar.update(len(done))
         todo = [c for c in id_cases if c.id not in done]
         if not todo:
@@ -196,6 +234,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
                 )
             for w in pred.warnings:
                 log.warning("case %s: %s", case.id, w)
+            video = videos.case(case.id, identity, dict(case.tags), target.frames, pred.frames, target.audio,
+                                target.fps)
             records = evaluate_case(metrics, pred, target, unavailable)
             yaw_pitch = target.cameras.yaw_pitch_deg()
             result = CaseResult(
@@ -203,11 +243,12 @@ def run(cfg: DictConfig) -> dict[str, Any]:
                 prepare_s=prepare_s, generate_s=generate_s, pred_hash=array_hash(pred.frames),
                 gt_hash=array_hash(target.frames), protocol=protocol.name, records=records,
                 frame_tags={"yaw": yaw_pitch[:, 0].round(2).tolist(), "pitch": yaw_pitch[:, 1].round(2).tolist()},
-                fingerprint=fp_hash, warnings=list(pred.warnings),
+                fingerprint=fp_hash, warnings=list(pred.warnings), video=video,
             )
             result.save(case_dir / f"{case.id}.json")
             results.append(result)
             bar.update(1)
+        videos.identity_done(identity)
     bar.close()
     wall_s = time.perf_counter() - t_start
     # In the suite's order, whichever cases were resumed: a resumed run's means are the clean run's to the last bit.
@@ -251,6 +292,13 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         "preset": {"scale": str(cfg.scale), "applied": applied} if applied else None, "zoo": zoo,
         "method_info": method_info, "metric_variants": {n: m.variant() for n, m in metrics.items()},
         "packages": package_versions(), "seed": int(cfg.seed), "wall_s": wall_s,
+        "command": command_line(cfg, method_name, suite_name),
+        # Every video in the run folder (relative paths): the cases' truth | prediction, a novel-view ring.
+        "videos": [{"kind": "case", "case": r.case, "path": r.video} for r in results if r.video]
+        + [v for v in videos.written if v["kind"] == "ring"]
+        + [{"kind": "ring", "case": p.stem.removesuffix("_ring"), "path": f"{VIDEO_DIR}/{p.name}"}
+           for p in sorted((run_dir / VIDEO_DIR).glob("*_ring.mp4"))
+           if not any(v["kind"] == "ring" for v in videos.written)],
     }
     atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=1, default=str))
     lb.upsert(Path(cfg.leaderboard_dir) / f"{suite_name}.csv", row, direction)

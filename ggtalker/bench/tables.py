@@ -87,7 +87,7 @@ def make_tables(leaderboard_dir: Path, out_dir: Path, scale: str | None = None) 
                 ood_path = out_dir / name.replace(".csv", "_ood_robustness.csv")
                 ood.to_csv(ood_path, index=False, float_format="%.4g")
                 written.append(ood_path)
-        plain = [c for c in lb.metric_columns(df) if "[" not in c]
+        plain = [c for c in lb.metric_columns(df) if not lb.Column.parse(c).grouped]
         wide = df[["label", *plain]].groupby("label", as_index=False).first().rename(columns={"label": "method"})
         wide = wide.rename(columns={c: f"{suite}/{c}" for c in plain})
         combined_dir.update({f"{suite}/{c}": direction.get(c, True) for c in plain})
@@ -112,9 +112,10 @@ def ood_table(df: pd.DataFrame, direction: dict[str, bool], tag: str = "family")
     """
     rows = []
     for col in lb.metric_columns(df):
-        if f"[{tag}=" not in col:
+        column = lb.Column.parse(col)
+        if column.tag != tag:
             continue
-        metric, fam = col.split("[", 1)[0], col.split("=", 1)[1].rstrip("]")
+        metric, fam = column.metric, column.value
         names = df["label"] if "label" in df else df["method"]  # one entry per configuration, as in the tables
         for method, v in zip(names, pd.to_numeric(df[col], errors="coerce")):
             if pd.notna(v) and method not in REFERENCE_METHODS:

@@ -70,7 +70,10 @@ class Registry:
             raise KeyError(
                 f"unknown {self.kind} {name!r}; registered {self.kind}s: {', '.join(self.names()) or '(none)'}"
             )
-        spec = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+        conf = OmegaConf.load(path)
+        # Hydra's defaults list (a method's preset per scale, ``${scale}``) is composition, not the spec.
+        conf.pop("defaults", None)
+        spec = OmegaConf.to_container(conf, resolve=True)
         if not isinstance(spec, dict) or "target" not in spec:
             raise ValueError(f"{path}: a {self.kind} spec needs a 'target: module:Attr' key")
         spec.setdefault("name", name)

@@ -17,18 +17,9 @@ import torch.nn.functional as F
 
 from ggtalker.bench.method import Generation
 from ggtalker.bench.metric import Metric
+# yaw_table regroups records, so it lives with them in bench; imported here under its old address.
+from ggtalker.bench.records import yaw_table  # noqa: F401
 from ggtalker.core.clip import Cameras, Clip
-
-
-def yaw_table(per_frame: pd.DataFrame, width_deg: float = 15.0, yaw_col: str = "yaw") -> pd.DataFrame:
-    """Per-frame values grouped by yaw bucket: columns ``metric, yaw_bucket`` (bucket centre, degrees),
-    ``mean, std, n`` (plus ``method`` when present)."""
-    if yaw_col not in per_frame.columns:
-        raise KeyError(f"per-frame values have no {yaw_col!r} column (cases without cameras?)")
-    df = per_frame.dropna(subset=[yaw_col, "value"]).copy()
-    df["yaw_bucket"] = np.round(df[yaw_col] / width_deg) * width_deg
-    keys = [k for k in ("method", "metric") if k in df.columns] + ["yaw_bucket"]
-    return df.groupby(keys)["value"].agg(["mean", "std", "count"]).rename(columns={"count": "n"}).reset_index()
 
 
 def warp_to(src: torch.Tensor, src_depth: torch.Tensor | None, cam_src: Cameras, cam_dst: Cameras,

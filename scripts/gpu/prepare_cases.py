@@ -1,57 +1,30 @@
-"""The reduced full-resolution suites of scripts/gpu/eval_gpu_batch.sh: defined here once, rendered here.
+"""Render the cases of the SynthTalk suites at one scale, before any method runs (in parallel workers).
 
-    python scripts/gpu/prepare_cases.py                        # render every suite's cases, in parallel workers
-    python scripts/gpu/prepare_cases.py --overrides ood_audio  # the hydra overrides that run the same cases
+    python scripts/gpu/prepare_cases.py [SCALE]       # default full-2id; $PREP_SUITES limits the suites
 
-``NID`` (environment, default 2) sets the number of test identities. A file, not a heredoc: spawned
-workers re-import the main module, which stdin cannot provide.
+``$NID`` (optional) renders that many test identities instead of the scale's (scripts/gpu/fit_diagnostic.sh's
+diagnostic adapts 3); an eval/run.py run takes the same with ``suite.params.scales.<SCALE>.source.n_identities=N``.
+
+The sizes are the suites' own (``scales.<SCALE>`` in ``eval/conf/suite/<suite>.yaml``): this script holds none,
+so ``eval/run.py suite=S scale=SCALE`` then finds exactly these clips in the cache. A file, not a heredoc:
+spawned workers re-import the main module, which stdin cannot provide.
 """
 
-import argparse
 import os
+import sys
 
-from ggtalker.synth import sources
+from ggtalker.core.registry import SUITES
 
-FAMILIES = ["noise_10db", "reverb", "telephone", "unseen_voice", "unseen_language"]
-VIEWS = [[0, 0], [30, 0], [60, 0], [90, 0], [-45, 0], [0, 30]]
-#: LPIPS/FID/LSE need weights the GPU machine lacks, LMD/CSIM dlib's model files (too large to carry).
-TALK_METRICS = ["psnr", "psnr_face", "ssim", "ssim_face", "ms_ssim", "sync", "mouth_corr", "expr_mse"]
-#: Per suite: source params beyond the common sizes, and the metrics.
-SUITES = {
-    "ood_audio": ({"n_test": 1, "families": FAMILIES},
-                  ["psnr", "psnr_face", "ssim", "ssim_face", "sync", "mouth_corr", "expr_mse"]),
-    "novel_view": ({"n_test": 1, "views": VIEWS}, ["psnr", "ssim", "psnr_face", "ssim_face"]),
-    "self_reenact": ({"n_test": 2}, TALK_METRICS),
-    "cross_identity": ({"n_test": 2}, TALK_METRICS),
-}
-
-
-def source_params(suite: str) -> dict:
-    """The source params of ``suite``'s reduced cases."""
-    common = {"n_identities": int(os.environ.get("NID", "2")), "test_seconds": 4, "train_seconds": 12}
-    return {**common, **SUITES[suite][0]}
-
-
-def _value(v) -> str:
-    return "[" + ",".join(_value(x) for x in v) + "]" if isinstance(v, list) else str(v)
-
-
-def overrides(suite: str) -> str:
-    """Hydra overrides of ``eval/run.py`` that evaluate exactly the cases :func:`main` renders."""
-    if suite not in SUITES:
-        raise SystemExit(f"no reduced size for suite {suite!r}; have {sorted(SUITES)}")
-    parts = [f"++suite.params.source.params.{k}={_value(v)}" for k, v in source_params(suite).items()]
-    return " ".join(parts + [f"suite.params.metrics={_value(SUITES[suite][1])}"])
-
+#: The suites the GPU scripts evaluate.
+SUITES_RENDERED = ("ood_audio", "novel_view", "self_reenact", "cross_identity")
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--overrides", metavar="SUITE", help="print the hydra overrides of SUITE and exit")
-    a = ap.parse_args()
-    if a.overrides:
-        print(overrides(a.overrides))
-    else:
-        # PREP_SUITES (environment) limits the rendering to the suites a call evaluates (warm-up time on a fresh machine).
-        for suite in os.environ.get("PREP_SUITES", " ".join(SUITES)).split():
-            getattr(sources, suite)("full", **source_params(suite))
-        print("cases ready")
+    scale = sys.argv[1] if len(sys.argv) > 1 else "full-2id"
+    for name in os.environ.get("PREP_SUITES", " ".join(SUITES_RENDERED)).split():
+        suite = SUITES.build(name)
+        suite.name = name
+        if os.environ.get("NID") and scale in suite.scales:
+            suite.scales[scale] = {**suite.scales[scale], "source": {**suite.scales[scale].get("source", {}),
+                                                                     "n_identities": int(os.environ["NID"])}}
+        suite.cases(scale=scale)
+    print("cases ready")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Once per fresh GPU machine, before concurrent jobs: gsplat's JIT build and the reduced full-scale cases
 # (two jobs building gsplat at once corrupt its build folder). Concurrent callers serialise on a lock and
-# find both done (WARM_NID=5: the cases of 5 identities, a superset of 2's). Run after `source scripts/gpu/setup_env.sh`.
+# find both done (WARM_SCALE=full: the whole suites' cases, a superset of full-2id's). Run after `source scripts/gpu/setup_env.sh`.
 set -euo pipefail
 exec 9>/tmp/ggtalker_warm.lock
 flock 9
@@ -9,6 +9,6 @@ flock 9
 DONE=${TORCH_EXTENSIONS_DIR:-/tmp}/.ggtalker_warm.done
 [ -f "$DONE" ] && exit 0
 python scripts/gpu/env_check.py &  # gsplat's build (GPU, one core) beside the rendering (CPU workers)
-NID=${WARM_NID:-${NID:-2}} GGTALKER_WORKERS=${GGTALKER_WORKERS:-14} python scripts/gpu/prepare_cases.py
+GGTALKER_WORKERS=${GGTALKER_WORKERS:-14} python scripts/gpu/prepare_cases.py "${WARM_SCALE:-full-2id}"
 wait $!
 mkdir -p "$(dirname "$DONE")"; touch "$DONE"
