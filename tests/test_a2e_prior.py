@@ -106,6 +106,7 @@ def test_lip_samples_average_the_lips_and_keep_one_samples_pose(prior, speech):
         mean2 = prior.predict(audio, 25.0, blink_rate=None, seed=5)
     finally:
         prior.lip_samples = saved
+    # The two samples are drawn in one batched pass; they equal the samples drawn one at a time (seeds 5, 6):
     # pose and affect are the first sample's (seed 5); jaw is the mean of seeds 5 and 6
     np.testing.assert_allclose(mean2["pose"], singles[0]["pose"], atol=1e-5)
     np.testing.assert_allclose(mean2["jaw"], 0.5 * (singles[0]["jaw"] + singles[1]["jaw"]), atol=1e-4)

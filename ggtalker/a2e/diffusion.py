@@ -79,18 +79,25 @@ class Diffusion:
     def sample(self, net: A2ENet, audio: torch.Tensor, prev: torch.Tensor, prev_mask: torch.Tensor,
                style: torch.Tensor, n: int, steps: int = 10, guidance: float = 1.5,
                known: torch.Tensor | None = None, known_mask: torch.Tensor | None = None,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+               generator: torch.Generator | list[torch.Generator] | None = None) -> torch.Tensor:
         """DDIM sampling (eta = 0) of ``(B, n, M)`` normalised windows.
 
         Args:
             steps: denoising steps (strided over the training schedule).
             guidance: classifier-free guidance scale on the audio condition (1 = none).
             known: ``(B, n, M)`` values to impose where ``known_mask`` ``(M,)`` or ``(B, n, M)`` is True.
-            generator: the seed of the initial noise.
+            generator: the seed of the initial noise, or one generator per batch row (row ``i`` then gets the
+                noise a batch of one would get from ``generator[i]``: several samples in one pass equal the
+                samples drawn one after another).
         """
         b, m = audio.shape[0], net.cfg.motion_dim
         dev = audio.device
-        x = torch.randn((b, n, m), generator=generator).to(dev)  # CPU generator: same noise on every device
+        if isinstance(generator, (list, tuple)):
+            if len(generator) != b:
+                raise ValueError(f"{len(generator)} generators for a batch of {b}")
+            x = torch.cat([torch.randn((1, n, m), generator=g) for g in generator]).to(dev)
+        else:
+            x = torch.randn((b, n, m), generator=generator).to(dev)  # CPU generator: same noise on every device
         ts = torch.linspace(self.n_steps - 1, 0, steps, device=dev).round().long()
         ab = self.alpha_bar.to(dev)
         guided = guidance != 1.0

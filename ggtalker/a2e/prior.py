@@ -187,15 +187,16 @@ class A2EPrior:
         feats = feats.to(self.device)
         known, kmask = self._known(n_frames, fps, pose, blink_rate, seed)
         style_t = self._style_tensor(style)
-        gen = torch.Generator(device="cpu").manual_seed(int(seed))
-        out = self._generate(feats, known, kmask, style_t, gen)
-        if self.mode == "diffusion" and self.lip_samples > 1:
+        # Sample k is seeded seed + k and all are drawn in one batched pass (the same samples as one after another).
+        n_samples = self.lip_samples if self.mode == "diffusion" else 1
+        gens = [torch.Generator(device="cpu").manual_seed(int(seed) + k) for k in range(n_samples)]
+        samples = self._generate(feats, known, kmask, style_t, gens)
+        out = samples[0]
+        if n_samples > 1:
             # The mean of several samples estimates the conditional mean of the lips, which one sample only
             # scatters around; pose, blinks and affect stay one coherent sample.
             speech = speech_columns(self.net.cfg.motion_dim)
-            extra = [self._generate(feats, known, kmask, style_t, torch.Generator(device="cpu").manual_seed(int(seed) + k))
-                     for k in range(1, self.lip_samples)]
-            out[:, speech] = torch.stack([out[:, speech]] + [e[:, speech] for e in extra]).mean(0)
+            out[:, speech] = samples[:, :, speech].mean(0)
         return {k: v for k, v in unpack((out * self.std + self.mean).cpu().numpy()).items()}
 
     def _known(self, n: int, fps: float, pose: np.ndarray | None, blink_rate: float | None, seed: int):
@@ -214,12 +215,15 @@ class A2EPrior:
         return (raw - self.mean) / self.std, mask
 
     def _generate(self, feats: torch.Tensor, known: torch.Tensor, kmask: torch.Tensor, style: torch.Tensor,
-                  gen: torch.Generator) -> torch.Tensor:
+                  gens: list[torch.Generator]) -> torch.Tensor:
+        """``(S, N, M)`` normalised motion of ``S = len(gens)`` samples (sample ``s`` seeded by ``gens[s]``),
+        one batch through every window."""
         cfg = self.net.cfg
-        n, w, p = len(feats), cfg.window, cfg.prev
+        n, w, p, b = len(feats), cfg.window, cfg.prev, len(gens)
         # Audio of the P frames before the start does not exist: repeat the first frame's features.
         feats_p = torch.cat([feats[:1].expand(p, -1), feats], 0)
-        out = torch.zeros(n, cfg.motion_dim, device=self.device)
+        style_b = style.expand(b, *style.shape[1:]).contiguous()
+        out = torch.zeros(b, n, cfg.motion_dim, device=self.device)
         # Each window after the first starts `overlap` frames before the last one ended; the frames generated
         # twice are cross-faded, so the free channels (pose, blinks) join without a step at the seam.
         # Imposing the previous window's frames as known values instead left a visible jump with the full model.
@@ -228,22 +232,22 @@ class A2EPrior:
         while done < n:
             start = max(0, min(done - overlap if done else 0, n - w))  # the last window shifts back to stay full
             stop = min(start + w, n)
-            k, km = known[start:stop].clone(), kmask[start:stop].clone()
+            k = known[start:stop][None].expand(b, -1, -1).contiguous()
+            km = kmask[start:stop][None].expand(b, -1, -1).contiguous()
             has_prev = start >= p
-            prev = out[start - p : start] if has_prev else torch.zeros(p, cfg.motion_dim, device=self.device)
-            args = (feats_p[start : stop + p][None], prev[None], torch.tensor([has_prev], device=self.device),
-                    style)
+            prev = out[:, start - p : start] if has_prev else torch.zeros(b, p, cfg.motion_dim, device=self.device)
+            args = (feats_p[start : stop + p][None].expand(b, -1, -1).contiguous(), prev.contiguous(),
+                    torch.full((b,), has_prev, device=self.device), style_b)
             if self.mode == "diffusion":
-                noise_gen = gen
                 x = self.diffusion.sample(self.net, *args, n=stop - start, steps=self.steps, guidance=self.guidance,
-                                          known=k[None], known_mask=km[None], generator=noise_gen)
+                                          known=k, known_mask=km, generator=gens)
             else:
-                x = self.diffusion.regress(self.net, *args, n=stop - start, known=k[None], known_mask=km[None])
+                x = self.diffusion.regress(self.net, *args, n=stop - start, known=k, known_mask=km)
             if done > start:
                 m = done - start
                 ramp = torch.linspace(0, 1, m + 2, device=self.device)[1:-1, None]
-                x[0, :m] = (1 - ramp) * out[start:done] + ramp * x[0, :m]
-            out[start:stop] = x[0]
+                x[:, :m] = (1 - ramp) * out[:, start:done] + ramp * x[:, :m]
+            out[:, start:stop] = x
             done = stop
         return out
 
