@@ -1,0 +1,69 @@
+"""Build the tracker's 68-landmark head ``ggtalker/track/assets/landmark_head_synthtalk.npz`` from SynthTalk.
+
+    python scripts/build_landmark_head.py [--identities 24]
+
+The head template (:mod:`ggtalker.gaussians.template`) is SynthTalk's mean skin resampled on a coarse star-shaped
+mesh: it has no mouth slit (upper and lower inner-lip points embed at the same template vertex, so its jaw
+cannot open the inner lips) and no eyelids (its blink bases are zero). The tracker therefore fits the same
+parameter space on the *landmark vertices themselves*: SynthTalk's 68 landmark vertices
+(:func:`ggtalker.synth.head.landmark_vertex_ids`) at neutral, averaged over training identities, with the mean
+displacement per unit of each blend parameter, built the way ``template_build`` builds the template's bases.
+The jaw, a rotation in SynthTalk, gets a quadratic term too (displacement at jaw 0.5 and 1 → ``a j + b j²``).
+Training identities only (:data:`ggtalker.synth.splits.TRAIN_IDENTITIES`), so test identities stay unseen.
+Deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ggtalker.core.params import PARAM_DIMS
+from ggtalker.synth.head import HeadModel, landmark_vertex_ids
+from ggtalker.synth.splits import TRAIN_IDENTITIES
+
+OUT = Path(__file__).resolve().parents[1] / "ggtalker" / "track" / "assets" / "landmark_head_synthtalk.npz"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--identities", type=int, default=24)
+    ap.add_argument("--out", type=Path, default=OUT)
+    a = ap.parse_args()
+    zero = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
+    units = [(k, i) for k in ("expr", "jaw", "blink") for i in range(PARAM_DIMS[k])]
+    ids = landmark_vertex_ids()
+    seeds = list(TRAIN_IDENTITIES[: a.identities])
+    neutral = np.zeros((68, 3))
+    basis = np.zeros((len(units), 68, 3))
+    jaw_half = np.zeros((68, 3))
+    for seed in seeds:
+        m = HeadModel(seed)
+        base = m.vertices(zero, ids=ids)[0]
+        neutral += base / len(seeds)
+        for u, (k, i) in enumerate(units):
+            p = {kk: v.copy() for kk, v in zero.items()}
+            p[k][0, i] = 1.0
+            basis[u] += (m.vertices(p, ids=ids)[0] - base) / len(seeds)
+        p = {kk: v.copy() for kk, v in zero.items()}
+        p["jaw"][0, 0] = 0.5
+        jaw_half += (m.vertices(p, ids=ids)[0] - base) / len(seeds)
+    # d(j) = a j + b j^2 through d(0.5) and d(1): b = 2 d(1) - 4 d(0.5), a = d(1) - b.
+    j = units.index(("jaw", 0))
+    jaw_quad = 2 * basis[j] - 4 * jaw_half
+    basis[j] = basis[j] - jaw_quad
+    meta = {"source": "synthtalk", "identities": [seeds[0], seeds[-1]], "n_identities": len(seeds),
+            "units": [f"{k}[{i}]" for k, i in units], "jaw": "basis[jaw] * j + jaw_quad * j^2",
+            "script": "scripts/build_landmark_head.py"}
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(a.out, points=neutral.astype(np.float32), basis=basis.astype(np.float32),
+                        jaw_quad=jaw_quad.astype(np.float32), meta_json=np.array(json.dumps(meta)))
+    print(f"wrote {a.out}: 68 points from {len(seeds)} identities; "
+          f"inter-ocular {np.linalg.norm(neutral[36] - neutral[45]) * 1000:.1f} mm")
+
+
+if __name__ == "__main__":
+    main()
