@@ -10,6 +10,13 @@ parameter space on the *landmark vertices themselves*: SynthTalk's 68 landmark v
 displacement per unit of each blend parameter, built the way ``template_build`` builds the template's bases.
 The jaw, a rotation in SynthTalk, gets a quadratic term too (displacement at jaw 0.5 and 1 → ``a j + b j²``).
 Training identities only (:data:`ggtalker.synth.splits.TRAIN_IDENTITIES`), so test identities stay unseen.
+
+Detectors do not put their 68 points where SynthTalk's landmark vertices are (the jaw contour most of all: a
+detector's is the face's silhouette, and MediaPipe's mesh has no exact iBUG equivalents, see
+``ggtalker.track.landmarks.MP_TO_68``). So for each detector (``--detectors``) the neutral points are also
+*calibrated*: the training identities are rendered at neutral expression from known views (yaw ±30°, pitch
+±15°), the detector runs on the frames, and each of its 68 points is triangulated in the head frame (linear
+least squares over all views and identities) → ``points_<detector>``. The bases stay SynthTalk's.
 Deterministic.
 """
 
@@ -32,6 +39,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--identities", type=int, default=24)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--detectors", nargs="*", default=["mediapipe", "dlib68"])
+    ap.add_argument("--calib-identities", type=int, default=8)
+    ap.add_argument("--size", type=int, default=256)
     a = ap.parse_args()
     zero = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
     units = [(k, i) for k in ("expr", "jaw", "blink") for i in range(PARAM_DIMS[k])]
@@ -58,11 +68,54 @@ def main() -> None:
     meta = {"source": "synthtalk", "identities": [seeds[0], seeds[-1]], "n_identities": len(seeds),
             "units": [f"{k}[{i}]" for k, i in units], "jaw": "basis[jaw] * j + jaw_quad * j^2",
             "script": "scripts/build_landmark_head.py"}
+    calibrated = {}
+    for name in a.detectors:
+        calibrated[f"points_{name}"], info = calibrate(name, seeds[: a.calib_identities], a.size)
+        meta[f"calibration_{name}"] = info
+        print(f"{name}: {info}")
     a.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(a.out, points=neutral.astype(np.float32), basis=basis.astype(np.float32),
-                        jaw_quad=jaw_quad.astype(np.float32), meta_json=np.array(json.dumps(meta)))
+                        jaw_quad=jaw_quad.astype(np.float32), meta_json=np.array(json.dumps(meta)),
+                        **{k: v.astype(np.float32) for k, v in calibrated.items()})
     print(f"wrote {a.out}: 68 points from {len(seeds)} identities; "
           f"inter-ocular {np.linalg.norm(neutral[36] - neutral[45]) * 1000:.1f} mm")
+
+
+#: Calibration views (yaw, pitch) in degrees: the tracker's working range.
+VIEWS = [(y, p) for y in (-30, -15, 0, 15, 30) for p in (-15, 0, 15)]
+
+
+def calibrate(detector: str, seeds: list[int], size: int) -> tuple[np.ndarray, dict]:
+    """Triangulate where ``detector`` puts each of the 68 points on neutral SynthTalk heads: ``(68, 3)`` head frame."""
+    from ggtalker.core.audio import SAMPLE_RATE
+    from ggtalker.synth.cameras import static_cameras
+    from ggtalker.synth.world import render_clip
+    from ggtalker.track.landmarks import DETECTORS, detect_video
+
+    det = DETECTORS[detector]()
+    n = len(VIEWS)
+    zero = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
+    perf = {"fps": 25.0, "audio": np.zeros(int(1 / 25 * SAMPLE_RATE), np.float32), "params": zero}
+    rows_a, rows_b = [[] for _ in range(68)], [[] for _ in range(68)]
+    found = 0
+    for seed in seeds:
+        for yaw, pitch in VIEWS:
+            cams = static_cameras(1, size, yaw, pitch)
+            clip = render_clip(seed, perf, cams, size)
+            lmk = detect_video(det, clip.frames, hints=np.concatenate([clip.landmarks.min(1), clip.landmarks.max(1)], 1))[0]
+            if not np.isfinite(lmk).all():
+                continue
+            found += 1
+            P = cams.K[0].astype(np.float64) @ cams.w2c[0, :3].astype(np.float64)   # pose is zero: head = world
+            for k in range(68):
+                u, v = lmk[k]
+                # DLT: (u P3 - P1) X = 0, (v P3 - P2) X = 0 with X = (x, y, z, 1)
+                for r in (u * P[2] - P[0], v * P[2] - P[1]):
+                    rows_a[k].append(r[:3])
+                    rows_b[k].append(-r[3])
+    pts = np.stack([np.linalg.lstsq(np.array(rows_a[k]), np.array(rows_b[k]), rcond=None)[0] for k in range(68)])
+    return pts, {"views": VIEWS, "identities": len(seeds), "size": size, "frames_detected": found,
+                 "frames": len(seeds) * n}
 
 
 if __name__ == "__main__":

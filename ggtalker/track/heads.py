@@ -29,6 +29,9 @@ import torch
 ASSETS = Path(__file__).resolve().parent / "assets"
 LANDMARK_HEAD_ASSET = ASSETS / "landmark_head_synthtalk.npz"
 N_LANDMARKS = 68
+#: Detectors that share another's calibration (the CNN detector only finds the box; the 68 points are the same
+#: shape predictor's).
+CALIBRATION_ALIAS = {"dlib68_cnn": "dlib68"}
 
 
 class LandmarkHead(Protocol):
@@ -72,13 +75,21 @@ class SynthTalkLandmarkHead:
     identity_dims: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: str | Path = LANDMARK_HEAD_ASSET) -> "SynthTalkLandmarkHead":
+    def load(cls, detector: str | None = None, path: str | Path = LANDMARK_HEAD_ASSET) -> "SynthTalkLandmarkHead":
+        """The asset's head; with ``detector``, its neutral points are where that detector puts the 68 points on
+        SynthTalk heads (``points_<detector>``, triangulated by scripts/build_landmark_head.py), else SynthTalk's
+        own landmark vertices (for landmarks projected from them, as SynthTalk clips carry)."""
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: landmark head missing; build it with scripts/build_landmark_head.py")
         with np.load(path) as z:
-            return cls(torch.from_numpy(z["points"]), torch.from_numpy(z["basis"]), torch.from_numpy(z["jaw_quad"]),
-                       json.loads(str(z["meta_json"])))
+            key = "points" if detector is None else f"points_{CALIBRATION_ALIAS.get(detector, detector)}"
+            if key not in z:
+                raise KeyError(f"{path}: no calibration for detector {detector!r}; has "
+                               f"{sorted(k[7:] for k in z.files if k.startswith('points_'))} "
+                               "(scripts/build_landmark_head.py --detectors ...)")
+            return cls(torch.from_numpy(z[key]), torch.from_numpy(z["basis"]), torch.from_numpy(z["jaw_quad"]),
+                       json.loads(str(z["meta_json"])), name=f"synthtalk:{detector or 'vertices'}")
 
     def canonical(self, frame: dict[str, torch.Tensor], identity: dict[str, torch.Tensor]) -> torch.Tensor:
         coeffs = torch.cat([frame["expr"], frame["jaw"], frame["blink"]], 1)     # (N, 13)
@@ -157,12 +168,12 @@ class MeshLandmarkHead:
         return torch.einsum("lk,nlkc->nlc", self.lmk_bary, tri)
 
 
-def template_head(name: str = "head_template_v2") -> MeshLandmarkHead:
+def template_head(detector: str | None = None, name: str = "head_template_v2") -> MeshLandmarkHead:
     """The GGTalker head template through landmarks embedded at the surface points closest to SynthTalk's."""
     from ggtalker.gaussians.template import HeadTemplate, asset_path
 
     t = HeadTemplate.load(asset_path(name))
-    pts = SynthTalkLandmarkHead.load().points.numpy()
+    pts = SynthTalkLandmarkHead.load(detector).points.numpy()
     f, b = embed_points(t.v_template.numpy(), t.faces.numpy(), pts)
     return MeshLandmarkHead(
         forward=lambda fr, _id: t.canonical({"expr": fr["expr"], "jaw": fr["jaw"]}),
@@ -216,20 +227,22 @@ def flame_head(model, lmk_faces: np.ndarray, lmk_bary: np.ndarray, n_expr: int =
         identity_dims={"shape": n_shape})
 
 
-@lru_cache(maxsize=4)
-def _cached(name: str) -> LandmarkHead:
-    return HEADS[name]()
+@lru_cache(maxsize=8)
+def _cached(name: str, detector: str | None) -> LandmarkHead:
+    return HEADS[name](detector)
 
 
-#: Heads by name (``--head`` of scripts/track.py); FLAME needs the user's files, so it is built with flame_head.
-HEADS: dict[str, Callable[[], LandmarkHead]] = {
+#: Heads by name (``--head`` of scripts/track.py), each ``factory(detector or None)``; FLAME needs the user's files,
+#: so it is built with flame_head.
+HEADS: dict[str, Callable[[str | None], LandmarkHead]] = {
     "synthtalk": SynthTalkLandmarkHead.load,
     "template": template_head,
 }
 
 
-def get_head(name: str) -> LandmarkHead:
-    """A registered head by name (cached); KeyError lists the names."""
+def get_head(name: str, detector: str | None = None) -> LandmarkHead:
+    """A registered head by name, its landmarks calibrated to ``detector`` (None: SynthTalk's own landmark
+    vertices); cached. KeyError lists the names."""
     if name not in HEADS:
         raise KeyError(f"unknown tracker head {name!r}; choose one of {sorted(HEADS)} (FLAME: heads.flame_head)")
-    return _cached(name)
+    return _cached(name, detector)
