@@ -26,7 +26,7 @@ from scipy.ndimage import gaussian_filter1d
 
 from ggtalker.core.audio import SAMPLE_RATE, load_audio
 from ggtalker.core.clip import ClipError
-from ggtalker.data.real.frames import fit_audio, read_video_audio, resample_indices
+from ggtalker.core.frames import fit_audio, read_video_audio, resample_indices
 
 #: Longest side of the frames the detector sees (a face of 1/10 of a 1080p frame is still ~50 px).
 DETECT_SIDE = 480

@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+# torch.optim loads torch._dynamo on the first optimizer; loaded after an EGL context exists (a SynthTalk render
+# in the same process, as in the tracker's validation) that import segfaults, so load it with this module.
+import torch._dynamo  # noqa: F401
 
 from ggtalker.core.cameras import DISTANCE, FOV_Y_DEG, look_at, orbit_eye
 from ggtalker.gaussians.rotation import axis_angle_to_matrix

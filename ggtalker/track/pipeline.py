@@ -22,7 +22,7 @@ from ggtalker.core.cache import cache_root
 from ggtalker.core.clip import Cameras, Clip, write_clip
 from ggtalker.track.crop import crop_video, find_face
 from ggtalker.track.fit import FitConfig, blink_from_landmarks, fit_landmarks
-from ggtalker.track.heads import get_head
+from ggtalker.track.heads import LANDMARK_HEAD_ASSET, get_head
 from ggtalker.track.landmarks import DETECTORS, detect_video
 from ggtalker.track.segment import label_masks
 
@@ -134,9 +134,10 @@ def _jsonable(d):
 
 
 def content_key(path: Path, settings: TrackSettings) -> str:
-    """sha1 of the video's bytes (and a ``<stem>.wav`` beside it), the settings and :data:`TRACK_VERSION`."""
+    """sha1 of the video's bytes (and a ``<stem>.wav`` beside it), the settings, :data:`TRACK_VERSION` and the
+    landmark-head asset (rebuilding it remakes the tracks)."""
     h = hashlib.sha1(json.dumps({"v": TRACK_VERSION, **_jsonable(asdict(settings))}, sort_keys=True).encode())
-    for p in (path, path.with_suffix(".wav")):
+    for p in (path, path.with_suffix(".wav"), LANDMARK_HEAD_ASSET):
         if p.is_file():
             with open(p, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -171,3 +172,27 @@ def tracked_clip(path: str | Path, out: str | Path | None = None, settings: Trac
             shutil.rmtree(out)
         tmp.rename(out)
     return out
+
+
+def rescale_clip(clip: Clip, size: int) -> Clip:
+    """A square clip at ``size``²: frames (antialiased), masks (nearest), landmarks and intrinsics scaled."""
+    import cv2
+
+    from ggtalker.core.frames import resize_frames
+    from ggtalker.gaussians.render import scale_intrinsics
+
+    if clip.width == size and clip.height == size:
+        return clip
+    if clip.width != clip.height:
+        raise ValueError(f"{clip.id}: rescale_clip needs a square clip, got {clip.width}x{clip.height}")
+    import torch
+
+    k = size / clip.width
+    masks = None if clip.masks is None else np.stack(
+        [cv2.resize(m, (size, size), interpolation=cv2.INTER_NEAREST) for m in clip.masks])
+    K = scale_intrinsics(torch.from_numpy(clip.cameras.K), k).numpy()
+    return Clip(fps=clip.fps, cameras=Cameras(K, clip.cameras.w2c), width=size, height=size,
+                frames=None if clip.frames is None else resize_frames(clip.frames, size, size), audio=clip.audio,
+                params=clip.params, masks=masks,
+                landmarks=None if clip.landmarks is None else (clip.landmarks * k).astype(np.float32),
+                id=clip.id, meta=clip.meta).validate()
