@@ -133,6 +133,11 @@ def _jsonable(d):
     return json.loads(json.dumps(d, default=str))
 
 
+def tracker_fingerprint() -> str:
+    """:data:`TRACK_VERSION` and the landmark-head asset's sha1: what a cache of tracked clips depends on in code."""
+    return f"{TRACK_VERSION}-{hashlib.sha1(LANDMARK_HEAD_ASSET.read_bytes()).hexdigest()[:12]}"
+
+
 def content_key(path: Path, settings: TrackSettings) -> str:
     """sha1 of the video's bytes (and a ``<stem>.wav`` beside it), the settings, :data:`TRACK_VERSION` and the
     landmark-head asset (rebuilding it remakes the tracks)."""

@@ -68,9 +68,9 @@ def video_folder_cases(scale: str = "smoke", seed: int = 0, root: str | None = N
         size = min(size, SMOKE_SIZE)
     settings = {"kind": "video", "scale": scale, "test_seconds": test_seconds, "size": size, "fps": fps}
     if track:
-        from ggtalker.track.pipeline import TRACK_VERSION
+        from ggtalker.track.pipeline import tracker_fingerprint
 
-        settings["track"] = TRACK_VERSION
+        settings["track"] = tracker_fingerprint()
     side = [q for v in vids for q in v.parent.glob(v.stem + ".*") if q != v]
     base = cache_root() / "real" / "video" / _fingerprint(vids + side, settings)
     cases = []
