@@ -9,8 +9,9 @@ Two decoding passes, so a long high-resolution video never sits in memory at ful
    cropping or tracking.
 2. :func:`crop_video`: the largest face's box per detected frame, interpolated between detections and
    smoothed over time (Gaussian, :data:`SMOOTH_S`), becomes a square ``CROP_SCALE`` times the face box (head,
-   hair and some shoulders: the framing of SynthTalk's default camera, on which the priors were trained),
-   cut out at full resolution (edges replicated where the square leaves the picture) and resized.
+   hair and some shoulders: the framing of SynthTalk's default camera, on which the priors were trained), at
+   most the picture's short side and shifted to stay inside it, cut out at full resolution (edges replicated
+   only where a face at the border leaves no choice) and resized.
 """
 
 from __future__ import annotations
@@ -181,6 +182,12 @@ def crop_boxes(track: FaceTrack, scale: float = CROP_SCALE, drop: float = CROP_D
     side = np.interp(t, t[ok], scale * np.maximum(b[ok, 2] - b[ok, 0], b[ok, 3] - b[ok, 1]))
     sig = smooth_s * track.fps
     cx, cy, side = (gaussian_filter1d(v, sig, mode="nearest") for v in (cx, cy, side))
+    # Stay inside the picture where it can: a square no larger than its short side, shifted in rather than
+    # padded (an HDTF-style 512² input is already this crop); replicated edges only for a face at the border.
+    w, h = track.src_size
+    side = np.minimum(side, min(w, h))
+    cx = np.clip(cx, side / 2, w - side / 2)
+    cy = np.clip(cy, side / 2, h - side / 2)
     return np.stack([cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2], 1)
 
 

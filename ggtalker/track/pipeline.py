@@ -27,7 +27,7 @@ from ggtalker.track.landmarks import DETECTORS, detect_video
 from ggtalker.track.segment import label_masks
 
 #: Bumped when the tracker's output changes, so cached tracks are remade.
-TRACK_VERSION = 1
+TRACK_VERSION = 2
 
 
 @dataclass
@@ -101,7 +101,8 @@ def track_video(path: str | Path, settings: TrackSettings | None = None, progres
             params["blink"] = blink_from_landmarks(lmk)
         K, w2c = np.repeat(fit.K[None], n, 0), np.repeat(fit.w2c[None], n, 0)
         t0 = time.perf_counter()
-        masks = label_masks(video.frames, params, K, w2c, s.template, progress=bar.stage("masks", n))
+        chin = np.where(np.isfinite(lmk).all(2)[..., None], lmk, fit.projected)
+        masks = label_masks(video.frames, params, K, w2c, s.template, landmarks=chin, progress=bar.stage("masks", n))
         times["masks_s"] = time.perf_counter() - t0
     finally:
         bar.close()

@@ -6,7 +6,8 @@
   projected through the tracked camera): the convex hull of its projected vertices, grown by
   :data:`HAIR_GROW` of the face size to take in hair and ears the template's skin does not cover, and
   kept within the person mask. The template is open at the neck (latitude -70°), so the hull stops at the
-  upper neck.
+  upper neck. With landmarks, person pixels above the chin (point 8) count as head too: hair that stands out
+  beyond the grown silhouette. Hair hanging below the chin stays torso (a known limit).
 * Torso: the rest of the person (neck, shoulders, clothes).
 """
 
@@ -71,11 +72,12 @@ def head_silhouette(uv: np.ndarray, height: int, width: int, grow: float = HAIR_
 
 
 def label_masks(frames: np.ndarray, params: dict[str, np.ndarray], K: np.ndarray, w2c: np.ndarray,
-                template: str = "head_template", progress=None) -> np.ndarray:
+                template: str = "head_template", landmarks: np.ndarray | None = None, progress=None) -> np.ndarray:
     """Labels ``(N, H, W)`` uint8 (0 background, 1 head, 2 torso) for ``frames (N, H, W, 3)`` and their track.
 
     Args:
         params, K, w2c: the track (``K (N, 3, 3)``, ``w2c (N, 4, 4)``).
+        landmarks: ``(N, 68, 2)``: person pixels above each frame's chin join the head.
         progress: optional callable ``(frames_done)``.
     """
     n, h, w = frames.shape[:3]
@@ -84,6 +86,8 @@ def label_masks(frames: np.ndarray, params: dict[str, np.ndarray], K: np.ndarray
     for i in range(n):
         person = person_mask(frames[i])
         head = head_silhouette(uv[i], h, w)
+        if landmarks is not None and np.isfinite(landmarks[i, 8, 1]):
+            head[: max(0, int(landmarks[i, 8, 1]))] = True
         out[i][person] = MASK_TORSO
         out[i][person & head] = MASK_HEAD
         if progress is not None:
