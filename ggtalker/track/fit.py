@@ -172,7 +172,8 @@ def _fit(lmk: np.ndarray, width: int, height: int, head: LandmarkHead, c: FitCon
     p_world = (p_cam - tc.numpy()) @ Rc.numpy()                           # R^T (p - t)
     trans0 = p_world - canon0.mean(0).numpy()
 
-    rot = torch.zeros(n, 3, dtype=torch.float64, requires_grad=True)
+    rot0, trans0 = _pnp_init(lmk, seen, frame_ok, canon0.numpy(), f0, cx, cy, Rc.numpy(), tc.numpy(), trans0)
+    rot = torch.tensor(rot0, dtype=torch.float64, requires_grad=True)
     trans = torch.tensor(trans0, dtype=torch.float64, requires_grad=True)
     frame = {k: torch.full((n, d), 0.0 if head.frame_bounds.get(k) is None else 0.05, dtype=torch.float64,
                            requires_grad=True) for k, d in head.frame_dims.items()}
@@ -264,6 +265,40 @@ def _fit(lmk: np.ndarray, width: int, height: int, head: LandmarkHead, c: FitCon
                 **{k: v.detach().numpy().astype(np.float32) for k, v in ident.items()}}
     return FitResult(params=params, K=K, w2c=w2c.numpy().astype(np.float32), identity=identity,
                      projected=uv_np.astype(np.float32), reproj_px=reproj, losses=losses)
+
+
+def _pnp_init(lmk: np.ndarray, seen: np.ndarray, frame_ok: np.ndarray, canon: np.ndarray, f: float, cx: float,
+              cy: float, Rc: np.ndarray, tc: np.ndarray, trans_fallback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame rigid start ``(rot (N, 3), trans (N, 3))``, world frame: OpenCV's PnP of the neutral head's inner
+    landmarks (the jaw contour slides with yaw), interpolated over frames it could not solve.
+
+    Starting every frame frontal left a 30°-yaw SynthTalk clip in a local minimum (8.7° median error from exact
+    landmarks); PnP starts each frame near its own pose.
+    """
+    import cv2
+    from scipy.spatial.transform import Rotation
+
+    K = np.array([[f, 0, cx], [0, f, cy], [0, 0, 1]], np.float64)
+    inner = np.arange(17, 68)
+    rot = np.zeros((len(lmk), 3))
+    trans = trans_fallback.copy()
+    ok = np.zeros(len(lmk), bool)
+    for i in np.flatnonzero(frame_ok):
+        use = inner[seen[i, inner]]
+        if len(use) < 6:
+            continue
+        good, rvec, tvec = cv2.solvePnP(canon[use].astype(np.float64), lmk[i, use].astype(np.float64), K, None,
+                                        flags=cv2.SOLVEPNP_SQPNP)
+        if not good or tvec[2, 0] <= 0:
+            continue
+        # head -> camera = (Rc, tc) ∘ (R, t): R = Rc^T R_cam, t = Rc^T (t_cam - tc)
+        R = Rc.T @ cv2.Rodrigues(rvec)[0]
+        rot[i] = Rotation.from_matrix(R).as_rotvec()
+        trans[i] = Rc.T @ (tvec[:, 0] - tc)
+        ok[i] = True
+    if ok.any():
+        rot, trans = _interp_missing(rot, ok), np.where(ok[:, None], trans, _interp_missing(trans, ok))
+    return rot, trans
 
 
 def _as32(d: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
