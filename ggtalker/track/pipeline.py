@@ -54,10 +54,10 @@ class _Bar:
     def __init__(self, enabled: bool) -> None:
         self.enabled, self.bar = enabled, None
 
-    def stage(self, desc: str, total: int | None):
+    def stage(self, desc: str, total: int | None, unit: str = "frame"):
         if self.bar is not None:
             self.bar.close()
-        self.bar = tqdm(total=total, desc=desc, unit="frame", disable=not self.enabled, leave=False)
+        self.bar = tqdm(total=total, desc=desc, unit=unit, disable=not self.enabled, leave=False)
         return lambda done, *_: self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
@@ -93,7 +93,7 @@ def track_video(path: str | Path, settings: TrackSettings | None = None, progres
         times["landmarks_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         total = s.fit.steps_rigid + s.fit.steps
-        fit = fit_landmarks(lmk, s.size, s.size, head, s.fit, progress=bar.stage("fit", total))
+        fit = fit_landmarks(lmk, s.size, s.size, head, s.fit, progress=bar.stage("fit", total, unit="step"))
         times["fit_s"] = time.perf_counter() - t0
         n = len(video.frames)
         params = dict(fit.params)
