@@ -88,3 +88,21 @@ def test_track_video_end_to_end_and_cached(tmp_path, face_clip):
     again = tracked_clip(vid, tmp_path / "clip2", s, progress=False)   # from the cache: same content
     assert read_clip(again, load_frames=False).meta["track"] == c.meta["track"]
     assert (out / "clip.json").stat().st_mtime_ns == mtime
+
+
+def test_real_video_source_tracks_and_refuses_a_faceless_video(tmp_path, face_clip):
+    from ggtalker.data.real.sources import video_folder_cases
+
+    root = tmp_path / "vids"
+    root.mkdir()
+    _write(root / "me.mp4", _wide(face_clip.frames, [300]))
+    cases = video_folder_cases("full", root=str(root), test_seconds=0.2, size=64)
+    train, test = read_clip(cases[0].train[0]), read_clip(cases[0].target)
+    assert (train.n_frames, test.n_frames) == (15, 5) and test.frames.shape == (5, 64, 64, 3)
+    for c in (train, test):
+        assert {"expr", "jaw", "blink", "pose"} <= set(c.params) and c.masks.shape == (c.n_frames, 64, 64)
+        assert c.landmarks.shape == (c.n_frames, 68, 2) and (c.masks == MASK_HEAD).any()
+    rng = np.random.default_rng(1)
+    _write(root / "noise.mp4", rng.integers(0, 255, (12, H, W, 3), dtype=np.uint8))
+    with pytest.raises(FaceError, match="noise.mp4: no face"):
+        video_folder_cases("full", root=str(root), test_seconds=0.2, size=64)

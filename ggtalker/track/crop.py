@@ -125,6 +125,19 @@ def _frames(path: Path):
     return gen(), fps
 
 
+def _need_audio(path: Path) -> None:
+    """FaceError unless ``path`` has an audio stream or a ``<stem>.wav`` beside it: checked before any decoding."""
+    if path.with_suffix(".wav").is_file():
+        return
+    try:
+        with av.open(str(path)) as c:
+            if c.streams.audio:
+                return
+    except (av.error.FFmpegError, OSError) as e:
+        raise FaceError(f"{path}: cannot open the video ({e})") from e
+    raise FaceError(f"{path}: the video has no audio stream and there is no {path.with_suffix('.wav').name} beside it")
+
+
 def find_face(path: str | Path, fps: float = 25.0, stride: int = 2, progress=None) -> FaceTrack:
     """Pass 1: detect faces on every ``stride``-th output frame; raise :class:`FaceError` for no face or several.
 
@@ -134,6 +147,7 @@ def find_face(path: str | Path, fps: float = 25.0, stride: int = 2, progress=Non
     path = Path(path)
     if not path.is_file():
         raise FaceError(f"{path}: video not found")
+    _need_audio(path)
     gen, src_fps = _frames(path)
     small, size = [], None
     for i, rgb in enumerate(gen):
