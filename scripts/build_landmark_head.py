@@ -16,7 +16,9 @@ detector's is the face's silhouette, and MediaPipe's mesh has no exact iBUG equi
 ``ggtalker.track.landmarks.MP_TO_68``). So for each detector (``--detectors``) the neutral points are also
 *calibrated*: the training identities are rendered at neutral expression from known views (yaw ±30°, pitch
 ±15°), the detector runs on the frames, and each of its 68 points is triangulated in the head frame (linear
-least squares over all views and identities) → ``points_<detector>``. The bases stay SynthTalk's.
+least squares over all views and identities) → ``points_<detector>``; the same at jaw 0.5 and 1 gives the
+detector's own jaw displacement (``jaw_<detector>``, ``jaw_quad_<detector>``: how its points move when the mouth
+opens, which for the lip points is not how SynthTalk's lip vertices move). The other bases stay SynthTalk's.
 Deterministic.
 """
 
@@ -69,10 +71,17 @@ def main() -> None:
             "units": [f"{k}[{i}]" for k, i in units], "jaw": "basis[jaw] * j + jaw_quad * j^2",
             "script": "scripts/build_landmark_head.py"}
     calibrated = {}
-    for name in a.detectors:
-        calibrated[f"points_{name}"], info = calibrate(name, seeds[: a.calib_identities], a.size)
-        meta[f"calibration_{name}"] = info
-        print(f"{name}: {info}")
+    if a.detectors:
+        pts, info = calibrate(a.detectors, seeds[: a.calib_identities], a.size)
+        meta["calibration"] = info
+        print(f"calibration: {info}")
+        for name, p in pts.items():
+            # Neutral points, and the detector's own jaw displacement (a j + b j^2 through jaw 0.5 and 1).
+            d_half, d_one = p[1] - p[0], p[2] - p[0]
+            quad = 2 * d_one - 4 * d_half
+            calibrated[f"points_{name}"] = p[0]
+            calibrated[f"jaw_{name}"] = d_one - quad
+            calibrated[f"jaw_quad_{name}"] = quad
     a.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(a.out, points=neutral.astype(np.float32), basis=basis.astype(np.float32),
                         jaw_quad=jaw_quad.astype(np.float32), meta_json=np.array(json.dumps(meta)),
@@ -81,41 +90,52 @@ def main() -> None:
           f"inter-ocular {np.linalg.norm(neutral[36] - neutral[45]) * 1000:.1f} mm")
 
 
-#: Calibration views (yaw, pitch) in degrees: the tracker's working range.
+#: Calibration views (yaw, pitch) in degrees: the tracker's working range; jaw openings calibrated.
 VIEWS = [(y, p) for y in (-30, -15, 0, 15, 30) for p in (-15, 0, 15)]
+JAW_LEVELS = (0.0, 0.5, 1.0)
 
 
-def calibrate(detector: str, seeds: list[int], size: int) -> tuple[np.ndarray, dict]:
-    """Triangulate where ``detector`` puts each of the 68 points on neutral SynthTalk heads: ``(68, 3)`` head frame."""
+def calibrate(detectors: list[str], seeds: list[int], size: int) -> tuple[dict[str, np.ndarray], dict]:
+    """Triangulate where each detector puts its 68 points on SynthTalk heads, at each of :data:`JAW_LEVELS`.
+
+    Returns ``{name: (len(JAW_LEVELS), 68, 3)}`` head-frame points and a summary. Renders once per identity, view and
+    jaw level; the head pose is zero, so the head frame is the world frame of the known camera.
+    """
     from ggtalker.core.audio import SAMPLE_RATE
     from ggtalker.synth.cameras import static_cameras
     from ggtalker.synth.world import render_clip
-    from ggtalker.track.landmarks import DETECTORS, detect_video
+    from ggtalker.track.landmarks import DETECTORS
 
-    det = DETECTORS[detector]()
-    n = len(VIEWS)
-    zero = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
-    perf = {"fps": 25.0, "audio": np.zeros(int(1 / 25 * SAMPLE_RATE), np.float32), "params": zero}
-    rows_a, rows_b = [[] for _ in range(68)], [[] for _ in range(68)]
-    found = 0
+    dets = {name: DETECTORS[name]() for name in detectors}
+    rows = {(name, j, k): ([], []) for name in detectors for j in range(len(JAW_LEVELS)) for k in range(68)}
+    found = {name: 0 for name in detectors}
     for seed in seeds:
-        for yaw, pitch in VIEWS:
-            cams = static_cameras(1, size, yaw, pitch)
-            clip = render_clip(seed, perf, cams, size)
-            lmk = detect_video(det, clip.frames, hints=np.concatenate([clip.landmarks.min(1), clip.landmarks.max(1)], 1))[0]
-            if not np.isfinite(lmk).all():
-                continue
-            found += 1
-            P = cams.K[0].astype(np.float64) @ cams.w2c[0, :3].astype(np.float64)   # pose is zero: head = world
-            for k in range(68):
-                u, v = lmk[k]
-                # DLT: (u P3 - P1) X = 0, (v P3 - P2) X = 0 with X = (x, y, z, 1)
-                for r in (u * P[2] - P[0], v * P[2] - P[1]):
-                    rows_a[k].append(r[:3])
-                    rows_b[k].append(-r[3])
-    pts = np.stack([np.linalg.lstsq(np.array(rows_a[k]), np.array(rows_b[k]), rcond=None)[0] for k in range(68)])
-    return pts, {"views": VIEWS, "identities": len(seeds), "size": size, "frames_detected": found,
-                 "frames": len(seeds) * n}
+        for j, jaw in enumerate(JAW_LEVELS):
+            params = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
+            params["jaw"][0, 0] = jaw
+            perf = {"fps": 25.0, "audio": np.zeros(int(1 / 25 * SAMPLE_RATE), np.float32), "params": params}
+            for yaw, pitch in VIEWS:
+                cams = static_cameras(1, size, yaw, pitch)
+                clip = render_clip(seed, perf, cams, size)
+                box = np.concatenate([clip.landmarks[0].min(0), clip.landmarks[0].max(0)])
+                P = cams.K[0].astype(np.float64) @ cams.w2c[0, :3].astype(np.float64)
+                for name, det in dets.items():
+                    lmk = det.detect(clip.frames[0], box)
+                    if not np.isfinite(lmk).all():
+                        continue
+                    found[name] += 1
+                    for k in range(68):
+                        u, v = lmk[k]
+                        # DLT: (u P3 - P1) X = 0, (v P3 - P2) X = 0 with X = (x, y, z, 1)
+                        for r in (u * P[2] - P[0], v * P[2] - P[1]):
+                            rows[(name, j, k)][0].append(r[:3])
+                            rows[(name, j, k)][1].append(-r[3])
+    out = {name: np.stack([np.stack([np.linalg.lstsq(np.array(rows[(name, j, k)][0]), np.array(rows[(name, j, k)][1]),
+                                                     rcond=None)[0] for k in range(68)]) for j in range(len(JAW_LEVELS))])
+           for name in detectors}
+    info = {"views": VIEWS, "jaw_levels": list(JAW_LEVELS), "identities": len(seeds), "size": size,
+            "frames": len(seeds) * len(VIEWS) * len(JAW_LEVELS), "frames_detected": found}
+    return out, info
 
 
 if __name__ == "__main__":

@@ -88,7 +88,11 @@ class SynthTalkLandmarkHead:
                 raise KeyError(f"{path}: no calibration for detector {detector!r}; has "
                                f"{sorted(k[7:] for k in z.files if k.startswith('points_'))} "
                                "(scripts/build_landmark_head.py --detectors ...)")
-            return cls(torch.from_numpy(z[key]), torch.from_numpy(z["basis"]), torch.from_numpy(z["jaw_quad"]),
+            basis, quad = z["basis"].copy(), z["jaw_quad"]
+            det = key[len("points_"):]
+            if detector is not None and f"jaw_{det}" in z:  # the detector's own jaw displacement, calibrated
+                basis[10], quad = z[f"jaw_{det}"], z[f"jaw_quad_{det}"]
+            return cls(torch.from_numpy(z[key]), torch.from_numpy(basis), torch.from_numpy(quad),
                        json.loads(str(z["meta_json"])), name=f"synthtalk:{detector or 'vertices'}")
 
     def canonical(self, frame: dict[str, torch.Tensor], identity: dict[str, torch.Tensor]) -> torch.Tensor:
