@@ -106,3 +106,22 @@ def test_real_video_source_tracks_and_refuses_a_faceless_video(tmp_path, face_cl
     _write(root / "noise.mp4", rng.integers(0, 255, (12, H, W, 3), dtype=np.uint8))
     with pytest.raises(FaceError, match="noise.mp4: no face"):
         video_folder_cases("full", root=str(root), test_seconds=0.2, size=64)
+
+
+def test_track_script_names_a_bad_input_before_work(tmp_path, capsys):
+    import importlib.util
+
+    from ggtalker import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("track_script", REPO_ROOT / "scripts" / "track.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with pytest.raises(SystemExit) as e:
+        mod.main([str(tmp_path / "missing.mp4"), "--out", str(tmp_path / "c")])
+    assert e.value.code == 2 and "missing.mp4: video not found" in capsys.readouterr().err
+    rng = np.random.default_rng(2)
+    _write(tmp_path / "blank.mp4", rng.integers(0, 255, (12, H, W, 3), dtype=np.uint8))
+    with pytest.raises(SystemExit) as e:
+        mod.main([str(tmp_path / "blank.mp4"), "--out", str(tmp_path / "c"), "--quiet"])
+    assert e.value.code == 2 and "blank.mp4: no face" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
