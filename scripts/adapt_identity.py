@@ -1,8 +1,11 @@
 """Adapt GGTalker to a person from their clip(s) and save the identity checkpoint that scripts/talk.py reads.
 
     python scripts/adapt_identity.py --clip CLIP_DIR [CLIP_DIR ...] --out me.pt [--method ggtalker] [--device cpu]
+    python scripts/adapt_identity.py --video my.mp4 --out me.pt
 
-Clip folders are in the harness' clip format (frames, audio, cameras, tracked params, masks). The priors and
+Clip folders are in the harness' clip format (frames, audio, cameras, tracked params, masks). ``--video`` tracks
+each video first (``scripts/track.py``'s tracker: face crop, head fit, masks; cached by the video's content) and
+adapts to the tracked clips; a video with no face or several stops with one error naming it before adaptation. The priors and
 the adaptation budget are the registered method's (``eval/conf/method/<method>.yaml``): its ``Talker`` and
 ``AdaptConfig``. Override with ``--set adapt.steps_uv=200`` style arguments.
 """
@@ -35,7 +38,9 @@ def _overrides(params: dict, items: list[str]) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clip", nargs="+", required=True)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--clip", nargs="+")
+    src.add_argument("--video", nargs="+", help="videos of the person (tracked first, cached)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--method", default="ggtalker")
     ap.add_argument("--device", default="cpu")
@@ -48,7 +53,12 @@ def main(argv: list[str] | None = None) -> None:
         spec = METHODS.spec(a.method)
         method = METHODS.build({**spec, "params": _overrides(spec.get("params") or {}, a.set)}, device=a.device)
         talker, config = method.talker, method.adapt_config  # a GGTalker method: its model and budget
-        clips = [read_clip(p) for p in a.clip]
+        if a.video:
+            from ggtalker.track.pipeline import tracked_clip
+
+            clips = [read_clip(tracked_clip(Path(v))) for v in a.video]
+        else:
+            clips = [read_clip(p) for p in a.clip]
         out_dir = Path(a.out).resolve().parent
         out_dir.mkdir(parents=True, exist_ok=True)
         if not os.access(out_dir, os.W_OK):

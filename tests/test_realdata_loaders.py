@@ -101,7 +101,8 @@ def test_video_folder_split_resampling_crop_and_cameras(tmp_path):
     root = tmp_path / "videos"
     root.mkdir()
     _synthetic_video(root / "spk1.mp4")
-    cases = video_folder_cases("full", root=str(root), test_seconds=0.4, size=64, fps=25.0)
+    # track=False: the plain conversion (centre crop, pinhole guess); tests/test_track_video.py tracks.
+    cases = video_folder_cases("full", root=str(root), test_seconds=0.4, size=64, fps=25.0, track=False)
     assert [c.id for c in cases] == ["spk1"]
     train, test = read_clip(cases[0].train[0]), read_clip(cases[0].target)
     assert (train.n_frames, test.n_frames) == (40, 10)         # 2 s at 25 fps, the last 0.4 s held out
@@ -116,7 +117,8 @@ def test_video_folder_split_resampling_crop_and_cameras(tmp_path):
     assert not red.any()                                        # cropped to the centre square
     assert np.allclose(test.cameras.w2c, test.cameras.w2c[:1]) and test.params == {} and test.masks is None
     # Cached: a second call reuses the clips.
-    assert video_folder_cases("full", root=str(root), test_seconds=0.4, size=64)[0].target == cases[0].target
+    assert video_folder_cases("full", root=str(root), test_seconds=0.4, size=64,
+                              track=False)[0].target == cases[0].target
 
 
 def test_video_folder_errors_name_the_problem(tmp_path):
@@ -128,6 +130,8 @@ def test_video_folder_errors_name_the_problem(tmp_path):
         video_folder_cases("smoke", root=str(root))
     _synthetic_video(root / "mute.mp4", seconds=0.8, audio=False)
     with pytest.raises(ClipError, match=r"mute\.mp4: the video has no audio"):
+        video_folder_cases("smoke", root=str(root), test_seconds=0.2, track=False)
+    with pytest.raises(ClipError, match=r"mute\.mp4: the video has no audio"):  # checked before tracking
         video_folder_cases("smoke", root=str(root), test_seconds=0.2)
 
 

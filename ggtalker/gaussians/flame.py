@@ -152,8 +152,9 @@ class FlameModel(torch.nn.Module):
             local[:, 3, 3] = 1
             T.append(local if p < 0 else T[p] @ local)
         G = torch.stack(T, 1)                                                  # (N, J, 4, 4)
-        G = G.clone()
-        G[..., :3, 3] = G[..., :3, 3] - torch.einsum("njab,njb->nja", G[..., :3, :3], J)
+        # Out of place, so the pass stays differentiable in the joint rotations (the tracker fits them).
+        t = G[..., :3, 3] - torch.einsum("njab,njb->nja", G[..., :3, :3], J)
+        G = torch.cat([torch.cat([G[..., :3, :3], t[..., None]], -1), G[..., 3:, :]], -2)
         Tv = torch.einsum("vj,njab->nvab", self.weights, G)
         out = torch.einsum("nvab,nvb->nva", Tv[..., :3, :3], v) + Tv[..., :3, 3]
         if transl is not None:

@@ -15,11 +15,11 @@ from typing import Any, Callable
 
 from ggtalker.core.cache import cache_root
 from ggtalker.core.case import Case
-from ggtalker.core.clip import Clip, write_clip
+from ggtalker.core.clip import Clip, read_clip, write_clip
 from ggtalker.data.real.processed import read_processed
 from ggtalker.data.real.video_folder import list_videos, load_video, split_video, video_clip
 
-LOADER_VERSION = 1
+LOADER_VERSION = 2
 #: Smoke scale: seconds on a CPU. Caps on frames per split, and a smaller size for videos.
 SMOKE_TRAIN_FRAMES, SMOKE_TEST_FRAMES, SMOKE_SIZE = 50, 25, 128
 
@@ -51,9 +51,14 @@ def _cached(path: Path, make: Callable[[], Clip], video: bool) -> Path:
 
 
 def video_folder_cases(scale: str = "smoke", seed: int = 0, root: str | None = None, test_seconds: float = 10.0,
-                       size: int = 512, fps: float = 25.0) -> list[Case]:
+                       size: int = 512, fps: float = 25.0, track: bool = True) -> list[Case]:
     """One case per video in ``root``: train on all but the last ``test_seconds``, test on those.
 
+    With ``track`` (default), a video without ``<stem>.params.npz`` side files is tracked
+    (:func:`ggtalker.track.pipeline.tracked_clip`: face crop, head fit, masks, landmarks; cached by content), so
+    its clips carry params, cameras, masks and landmarks; ``track=False`` keeps the plain centre crop with the
+    pinhole guess. Every video is tracked before any case is returned, so a video with no face or several
+    stops the run with one error naming it before any method starts.
     Smoke scale keeps the first 2 s of the training part and the first 1 s of the test part at 128x128.
     ``seed`` does not change real data (the split is fixed); it is accepted for the source interface.
     """
@@ -62,6 +67,10 @@ def video_folder_cases(scale: str = "smoke", seed: int = 0, root: str | None = N
     if scale == "smoke":
         size = min(size, SMOKE_SIZE)
     settings = {"kind": "video", "scale": scale, "test_seconds": test_seconds, "size": size, "fps": fps}
+    if track:
+        from ggtalker.track.pipeline import tracker_fingerprint
+
+        settings["track"] = tracker_fingerprint()
     side = [q for v in vids for q in v.parent.glob(v.stem + ".*") if q != v]
     base = cache_root() / "real" / "video" / _fingerprint(vids + side, settings)
     cases = []
@@ -69,16 +78,42 @@ def video_folder_cases(scale: str = "smoke", seed: int = 0, root: str | None = N
         folder = base / vid.stem
         train_p, test_p = folder / "train", folder / "test"
         if not ((train_p / "clip.json").is_file() and (test_p / "clip.json").is_file()):
-            v = load_video(vid, size=size, fps=fps)
-            stop, start = split_video(v, test_seconds)
-            end = len(v.frames)
+            if track and not vid.with_name(vid.stem + ".params.npz").is_file():
+                whole = _tracked(vid, size, fps)
+                n = whole.n_frames
+                n_test = int(round(test_seconds * fps))
+                if n_test <= 0 or n_test >= n:
+                    raise ValueError(f"{vid}: cannot hold out {test_seconds} s of a {n / fps:.2f} s video")
+                stop = start = n - n_test
+                end = n
+                part = lambda a, b, name: _part(whole, a, b, name)  # noqa: E731
+            else:
+                v = load_video(vid, size=size, fps=fps)
+                stop, start = split_video(v, test_seconds)
+                end = len(v.frames)
+                part = lambda a, b, name: video_clip(v, a, b, name)  # noqa: E731
             if scale == "smoke":
                 stop, end = min(stop, SMOKE_TRAIN_FRAMES), min(end, start + SMOKE_TEST_FRAMES)
-            _cached(train_p, lambda: video_clip(v, 0, stop, "train"), video=True)
-            _cached(test_p, lambda: video_clip(v, start, end, "test"), video=False)
+            _cached(train_p, lambda: part(0, stop, "train"), video=True)
+            _cached(test_p, lambda: part(start, end, "test"), video=False)
         cases.append(Case(id=vid.stem, identity=vid.stem, train=[train_p], target=test_p,
                           tags={"source": "video_folder"}))
     return cases
+
+
+def _tracked(vid: Path, size: int, fps: float) -> Clip:
+    """The tracked clip of ``vid`` (tracked at 512², cached by content) at ``size``²."""
+    from ggtalker.track.pipeline import TrackSettings, rescale_clip, tracked_clip
+
+    return rescale_clip(read_clip(tracked_clip(vid, settings=TrackSettings(fps=fps))), size)
+
+
+def _part(whole: Clip, start: int, stop: int, part: str) -> Clip:
+    c = whole.slice(start, stop)
+    c.id = f"{whole.id}_{part}"
+    c.meta = {**whole.meta, "identity": whole.id, "source": "video_folder+track", "part": part,
+              "frames": [start, stop]}
+    return c
 
 
 def processed_folders(root: Path) -> list[Path]:
