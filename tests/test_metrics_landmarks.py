@@ -85,3 +85,41 @@ def test_lmd_and_csim_metrics_on_photo_frames():
 def test_arcface_unavailable_without_weights(monkeypatch):
     monkeypatch.delenv("GGTALKER_ARCFACE", raising=False)
     assert "GGTALKER_ARCFACE" in CSIM(backend="arcface").unavailable()
+
+
+def _face_with_gap(gaps: np.ndarray) -> np.ndarray:
+    """``(N, 68, 2)`` landmarks of a face 100 px high (bridge 27 to chin 8) whose inner lips are ``gaps`` px apart."""
+    lmk = np.zeros((len(gaps), 68, 2))
+    lmk[:, 27] = [50.0, 20.0]
+    lmk[:, 8] = [50.0, 120.0]
+    for up, lo in zip((61, 62, 63), (67, 66, 65)):
+        lmk[:, up] = [40.0 + 10 * (up - 61), 90.0]
+        lmk[:, lo] = lmk[:, up] + np.stack([np.zeros_like(gaps), gaps], -1)
+    return lmk
+
+
+def test_inner_lip_gap_and_its_correlation(monkeypatch):
+    from ggtalker.metrics import landmarks as lm
+
+    np.testing.assert_allclose(lm.inner_lip_gap(_face_with_gap(np.array([0.0, 5.0, 12.0]))), [0.0, 0.05, 0.12])
+    t = np.linspace(0, 6, 40)
+    truth = 6 + 5 * np.sin(t)
+    frames = np.zeros((40, 8, 8, 3), np.uint8)
+    gt = _clip(frames)
+    for pred_gaps, expected in ((2 * truth + 1, 1.0), (12 - truth, -1.0), (np.full(40, 4.0), 0.0)):
+        # The detector's answers: the truth's for the ground-truth frames (cached first), then the prediction's.
+        answers = iter([_face_with_gap(truth), _face_with_gap(pred_gaps)])
+        monkeypatch.setattr(lm, "detect_video", lambda *a, **k: next(answers))
+        lm.LMD._gt_cache.clear()
+        m = lm.MouthGapCorrelation()
+        m.update(Generation(frames=frames), gt)
+        np.testing.assert_allclose(m.compute()["mouth_corr_lmk"], expected, atol=1e-9)
+    # Frames without a face in the prediction are left out, not scored.
+    lost = _face_with_gap(2 * truth)
+    lost[:10] = np.nan
+    answers = iter([_face_with_gap(truth), lost])
+    lm.LMD._gt_cache.clear()
+    m = lm.MouthGapCorrelation()
+    m.update(Generation(frames=frames), gt)
+    np.testing.assert_allclose(m.compute()["mouth_corr_lmk"], 1.0, atol=1e-9)
+    lm.LMD._gt_cache.clear()

@@ -85,3 +85,47 @@ class LMD(Metric):
         if np.isnan(d).all():
             raise ValueError(f"{gt.id}: no face found by {self.detector_name} in any frame")
         self.add("lmd", d[np.isfinite(d)])
+
+
+#: Inner-lip points of the iBUG-68 layout, upper (61-63) and lower (67-65) in facing pairs; the face height
+#: that normalises their gap runs from the nose bridge (27) to the chin (8).
+INNER_UPPER, INNER_LOWER, BRIDGE, CHIN = (61, 62, 63), (67, 66, 65), 27, 8
+
+
+def inner_lip_gap(lmk: np.ndarray) -> np.ndarray:
+    """``(N, 68, 2)`` landmarks → ``(N,)`` inner-lip gap over face height (NaN where a frame has no face)."""
+    gap = np.linalg.norm(lmk[:, INNER_UPPER] - lmk[:, INNER_LOWER], axis=-1).mean(1)
+    height = np.linalg.norm(lmk[:, BRIDGE] - lmk[:, CHIN], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return gap / height
+
+
+class MouthGapCorrelation(LMD):
+    """Pearson correlation, over a case, of the inner-lip gap detected on the prediction and on the ground
+    truth (each normalised by its face height): lip sync measured on pixels, for real videos that have no
+    true parameters (``mouth_corr`` needs them). One value per case; frames where either has no face are
+    left out. A still mouth has no defined correlation and explains none of the motion: it scores 0."""
+
+    name = "mouth_corr_lmk"
+    outputs = {"mouth_corr_lmk": True}
+    tolerance = 0.01
+    MIN_FRAMES = 5
+
+    def __init__(self, detector: str | None = None, **kw) -> None:
+        super().__init__(region="mouth", detector=detector, **kw)
+
+    def variant(self) -> dict:
+        return {"detector": self.detector_name, "signal": "inner-lip gap (points 61-63 to 67-65) / face height (27-8)",
+                "compared": "detected on prediction vs detected on ground truth", "aggregation": "Pearson r per case, mean over cases"}
+
+    def update(self, pred: Generation, gt: Clip) -> None:
+        g = self.ground_truth_landmarks(gt)
+        if np.isnan(g).all():
+            raise MetricUnavailable(f"{gt.id}: no face found by {self.detector_name} in any ground-truth frame")
+        p = detect_video(self.detector, self.protocol.apply(pred.frames, gt), clip_boxes(gt))
+        a, b = inner_lip_gap(p), inner_lip_gap(g)
+        ok = np.isfinite(a) & np.isfinite(b)
+        if ok.sum() < self.MIN_FRAMES:
+            raise ValueError(f"{gt.id}: a face in both prediction and truth in only {int(ok.sum())} frames")
+        a, b = a[ok], b[ok]
+        self.add("mouth_corr_lmk", 0.0 if a.std() < 1e-8 or b.std() < 1e-8 else float(np.corrcoef(a, b)[0, 1]))
