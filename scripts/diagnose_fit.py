@@ -48,6 +48,8 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=None, help="override the frame size")
     ap.add_argument("--source", nargs="*", default=[], metavar="KEY=VALUE",
                     help="suite source overrides, e.g. train_tracker_noise=0 (exact training parameters)")
+    ap.add_argument("--prepare-only", action="store_true",
+                    help="render (cache) the identities' clips and stop: $GGTALKER_WORKERS renders them in parallel")
     ap.add_argument("--csv", default="leaderboards/fit_diagnostic.csv")
     ap.add_argument("--media", default="leaderboards/media")
     a = ap.parse_args()
@@ -65,6 +67,9 @@ def main() -> None:
     suite = SUITES.build("self_reenact")
     suite.source = {**suite.source, "params": {**(suite.source.get("params") or {}), **src}}
     cases = suite.cases(scale=a.scale, seed=a.seed)
+    if a.prepare_only:
+        print(f"{len(cases)} cases ready")
+        return
     by_identity: dict[str, list] = {}
     for c in cases:
         by_identity.setdefault(c.identity, []).append(c)

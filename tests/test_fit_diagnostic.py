@@ -135,3 +135,20 @@ def test_tracker_ceiling_script_runs_tiny() -> None:
     line = out.stdout.strip().splitlines()[-1]
     psnrs = [float(v) for v in line.split()[-5::2]]  # "rot | trans | both"
     assert line.startswith("synth") and all(np.isfinite(psnrs)) and all(p > 10 for p in psnrs)
+
+
+def test_an_unbiased_tracker_keeps_the_error_but_not_its_mean() -> None:
+    from ggtalker.synth.recipes import ClipRecipe, CameraSpec
+    from ggtalker.synth.world import tracked_params
+
+    truth = {"pose": np.zeros((60, 6), np.float32), "jaw": np.full((60, 1), 0.5, np.float32)}
+    biased = tracked_params(truth, 25.0, 1.0, seed=3)
+    unbiased = tracked_params(truth, 25.0, 1.0, seed=3, bias=False)
+    e0, e1 = biased["pose"] - truth["pose"], unbiased["pose"] - truth["pose"]
+    np.testing.assert_allclose(e1.mean(0), 0.0, atol=1e-6)
+    np.testing.assert_allclose(e1, e0 - e0.mean(0), atol=1e-6)  # the same draws, less their mean
+    assert np.abs(e0.mean(0)).max() > 1e-3
+    # The option leaves every existing recipe's key (and cached clip) as it was.
+    r = ClipRecipe(identity=1, texts=("Hi.",), camera=CameraSpec("static"), tracker_noise=1.0, role="train")
+    assert "tracker_bias" not in r.to_dict() and r.with_(tracker_bias=False).key() != r.key()
+    assert ClipRecipe.from_dict(r.with_(tracker_bias=False).to_dict()).tracker_bias is False

@@ -60,6 +60,7 @@ class ClipRecipe:
         camera: the camera path.
         size, fps: image side and frame rate.
         tracker_noise: scale of tracker error in the clip's params (0: exact ground truth).
+        tracker_bias: False: that error without its mean over the clip (:func:`ggtalker.synth.world.tracked_params`).
         role: ``train`` (a method may fit it) or ``target`` (ground truth of a case).
     """
 
@@ -76,10 +77,15 @@ class ClipRecipe:
     tracker_noise: float = 0.0
     role: str = "target"
     samples: int = 0  # 0: 2x2 supersampling (see Renderer)
+    tracker_bias: bool = True
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["texts"] = list(self.texts)
+        # Added after world 5 was rendered: only a non-default value enters the dict, so every existing
+        # recipe keeps its key (and its cached clip).
+        if d["tracker_bias"]:
+            del d["tracker_bias"]
         d["world"] = WORLD_VERSION
         return d
 
@@ -166,6 +172,7 @@ def materialize(recipe: ClipRecipe, root: Path, progress: bool = False) -> Path:
         perf = build_performance(recipe)
         camera = recipe.camera.build(perf.n_frames, recipe.size, recipe.fps)
         clip = render_clip(recipe.identity, perf, camera, recipe.size, tracker_noise=recipe.tracker_noise,
+                           tracker_bias=recipe.tracker_bias,
                            seed=recipe.perf_seed + 7919 * recipe.identity, clip_id=f"id{recipe.identity}_{recipe.key()}",
                            progress=progress, samples=recipe.samples)
         clip.meta.update({"recipe": recipe.to_dict(), "role": recipe.role, "family": recipe.family or "none"})

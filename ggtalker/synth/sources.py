@@ -27,13 +27,14 @@ from ggtalker.synth.splits import TEST_IDENTITIES, identity_voice
 #: Per-scale defaults: identities, image side, fps, adaptation-clip and target lengths (s), targets per identity.
 SCALES = {
     "smoke": {"n_identities": 2, "size": 128, "fps": 25.0, "train_seconds": 4.0, "test_seconds": 2.0, "n_test": 2,
-              "samples": 0, "train_tracker_noise": None},
+              "samples": 0, "train_tracker_noise": None, "train_tracker_bias": None},
     "full": {"n_identities": 5, "size": 512, "fps": 25.0, "train_seconds": 20.0, "test_seconds": 5.0, "n_test": 3,
-             "samples": 0, "train_tracker_noise": None},
+             "samples": 0, "train_tracker_noise": None, "train_tracker_bias": None},
 }
 #: The tracker noise of adaptation clips (see :data:`ggtalker.synth.world.TRACKER_SIGMA`), the same for every method.
 #: The source param ``train_tracker_noise`` overrides it (0: exact parameters), for diagnosing what the
-#: noise costs a method (docs/ggtalker-fidelity.md); benchmark suites keep the default.
+#: noise costs a method (docs/ggtalker-fidelity.md); benchmark suites keep the default. ``train_tracker_bias=false``
+#: keeps the noise but removes its mean over the clip, which no monocular fit can observe (same doc).
 TRAIN_TRACKER_NOISE = 1.0
 CONTROLS = ("pose", "blink")
 
@@ -69,6 +70,7 @@ def train_recipe(identity: int, cfg: dict, language: str = "en") -> ClipRecipe:
     return ClipRecipe(identity=identity, texts=texts, voice=asdict(identity_voice(identity)), perf_seed=identity,
                       seconds=cfg["train_seconds"], camera=CameraSpec("phone", seed=identity), size=cfg["size"],
                       fps=cfg["fps"], tracker_noise=TRAIN_TRACKER_NOISE if cfg.get("train_tracker_noise") is None else float(cfg["train_tracker_noise"]),
+                      tracker_bias=True if cfg.get("train_tracker_bias") is None else bool(cfg["train_tracker_bias"]),
                       role="train", samples=cfg["samples"])
 
 

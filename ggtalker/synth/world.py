@@ -39,11 +39,15 @@ def _params_of(performance: Any) -> tuple[dict[str, np.ndarray], float, np.ndarr
     return performance.params, float(performance.fps), performance.audio, meta
 
 
-def tracked_params(params: dict[str, np.ndarray], fps: float, noise: float, seed: int) -> dict[str, np.ndarray]:
+def tracked_params(params: dict[str, np.ndarray], fps: float, noise: float, seed: int,
+                   bias: bool = True) -> dict[str, np.ndarray]:
     """Ground-truth params plus simulated monocular-tracker error (deterministic for ``seed``).
 
     The error is what a face tracker makes: a slow bias (low-pass, ~1 s) plus frame-to-frame jitter, both
     scaled by ``noise`` (0 = exact). Values stay in their valid ranges (expr/jaw/blink clipped to [0, 1]).
+    ``bias=False`` removes the error's mean over the clip (the same draws otherwise): a tracker whose
+    frame agrees with the evaluation's on average. The mean is what no monocular fit can observe, and a
+    head learnt under it is offset by it against exact parameters (docs/ggtalker-fidelity.md).
     """
     if noise <= 0:
         return {k: np.asarray(v, np.float32).copy() for k, v in params.items()}
@@ -59,6 +63,8 @@ def tracked_params(params: dict[str, np.ndarray], fps: float, noise: float, seed
         slow = np.stack([np.convolve(slow[:, d], ker, mode="same") for d in range(v.shape[1])], 1)[25 : 25 + n]
         jitter = rng.normal(size=v.shape)
         e = noise * sig * (0.8 * slow + 0.6 * jitter)
+        if not bias:
+            e = e - e.mean(0)
         w = v + e.astype(np.float32)
         if k in ("expr", "jaw", "blink"):
             w = np.clip(w, 0.0, 1.0)
@@ -68,7 +74,7 @@ def tracked_params(params: dict[str, np.ndarray], fps: float, noise: float, seed
 
 def render_clip(identity_seed: int, performance: Any, cameras: Cameras, size: int | tuple[int, int],
                 tracker_noise: float = 0.0, seed: int = 0, clip_id: str | None = None,
-                progress: bool = False, samples: int = 0) -> Clip:
+                progress: bool = False, samples: int = 0, tracker_bias: bool = True) -> Clip:
     """Render ``performance`` on identity ``identity_seed`` through ``cameras``.
 
     Args:
@@ -78,6 +84,7 @@ def render_clip(identity_seed: int, performance: Any, cameras: Cameras, size: in
         size: image side in pixels or ``(width, height)``; cameras' intrinsics must be for this size.
         tracker_noise: scale of simulated tracker error in the returned ``params`` (0 = exact ground truth).
         seed: seed of the tracker noise.
+        tracker_bias: False removes the tracker error's mean over the clip (:func:`tracked_params`).
         samples: MSAA samples; 0 (default) renders 2x2 supersampled, the same method on every device.
     Returns:
         A validated :class:`Clip` with frames ``(N,H,W,3)``, masks (0 background, 1 head = face, hair,
@@ -109,9 +116,10 @@ def render_clip(identity_seed: int, performance: Any, cameras: Cameras, size: in
         renderer.release()
     meta = {**{k: v for k, v in meta.items() if v is not None}, "identity": f"synth{int(identity_seed)}",
             "identity_seed": int(identity_seed), "tracker_noise": float(tracker_noise), "tracker_seed": int(seed),
-            "params": "tracked" if tracker_noise > 0 else "exact", "world": "synthtalk/1"}
+            "params": "tracked" if tracker_noise > 0 else "exact", "world": "synthtalk/1",
+            **({} if tracker_bias else {"tracker_bias": False})}
     return Clip(
         fps=fps, cameras=cameras, width=w, height=h, frames=frames, audio=audio,
-        params=tracked_params(params, fps, tracker_noise, seed), masks=masks, landmarks=lmk,
+        params=tracked_params(params, fps, tracker_noise, seed, tracker_bias), masks=masks, landmarks=lmk,
         id=clip_id or f"synth{int(identity_seed)}", meta=meta,
     ).validate()
