@@ -24,11 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from filelock import FileLock
 
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.bench.metric import Metric
-from ggtalker.bench.records import atomic_write_text, device_name, git_commit
+from ggtalker.bench.records import device_name, git_commit, upsert_csv
 from ggtalker.bench.runner import evaluate_case
 from ggtalker.core.atomic import write_bytes
 from ggtalker.core.clip import Clip, concat_clips, read_clip
@@ -158,19 +157,8 @@ def rows(method_label: str, scale: str, device: str, identity: str, results: lis
 
 
 def write_rows(path: Path, new_rows: list[dict]) -> pd.DataFrame:
-    """Upsert rows into the diagnostic CSV: a row replaces the one with the same :data:`KEY`; written
-    atomically under a file lock, so concurrent diagnostics lose nothing."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".lock", timeout=600):
-        old = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=COLUMNS)
-        new = pd.DataFrame(new_rows, columns=COLUMNS)
-        keys = set(map(tuple, new[KEY].astype(str).to_numpy()))
-        keep = [tuple(r) not in keys for r in old[KEY].astype(str).to_numpy()] if len(old) else []
-        df = pd.concat([old[keep] if len(old) else old, new], ignore_index=True)[COLUMNS]
-        df = df.sort_values(KEY, kind="stable").reset_index(drop=True)
-        atomic_write_text(path, df.to_csv(index=False, float_format="%.6g"))
-    return df
+    """Upsert rows into the diagnostic CSV (:func:`ggtalker.bench.records.upsert_csv` by :data:`KEY`)."""
+    return upsert_csv(path, new_rows, KEY, COLUMNS)
 
 
 def figure(path: Path, results_by_identity: dict[str, list[SplitResult]], n_frames: int = 3) -> Path:

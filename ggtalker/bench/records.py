@@ -132,6 +132,25 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+def upsert_csv(path: Path, new_rows: list[dict], key: list[str], columns: list[str]) -> pd.DataFrame:
+    """Upsert ``new_rows`` into the CSV at ``path``: a row replaces the one with the same ``key`` values;
+    sorted by ``key``, written atomically under a file lock, so concurrent writers lose nothing.
+    Columns an older file lacks are added (empty)."""
+    from filelock import FileLock
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock", timeout=600):
+        old = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=columns)
+        new = pd.DataFrame(new_rows, columns=columns)
+        keys = set(map(tuple, new[key].astype(str).to_numpy()))
+        keep = [tuple(r) not in keys for r in old[key].astype(str).to_numpy()] if len(old) else []
+        df = pd.concat([old[keep] if len(old) else old, new], ignore_index=True).reindex(columns=columns)
+        df = df.sort_values(key, kind="stable").reset_index(drop=True)
+        atomic_write_text(path, df.to_csv(index=False, float_format="%.6g"))
+    return df
+
+
 def git_commit() -> str:
     """The repository's HEAD commit (short), with ``+dirty`` when code (anything but ``leaderboards/`` and
     Markdown) has uncommitted changes.

@@ -1,0 +1,30 @@
+"""leaderboards/speed.csv rows (ggtalker.bench.speed): upserted by key, refused when malformed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ggtalker.bench.speed import COLUMNS, record_speed
+
+
+def test_speed_rows_upsert_by_key(tmp_path) -> None:
+    csv = tmp_path / "speed.csv"
+    base = {"what": "pipeline", "device": "gpu", "gaussians": 16064, "size": 512, "batch": 32}
+    record_speed({**base, "fps_end_to_end": 250.0}, csv)
+    record_speed({**base, "batch": 1, "fps_end_to_end": 90.0}, csv)
+    record_speed({**base, "fps_end_to_end": 610.0}, csv)  # re-measured: replaces its own row only
+    df = pd.read_csv(csv)
+    assert list(df.columns) == COLUMNS and len(df) == 2
+    assert sorted(df.fps_end_to_end) == [90.0, 610.0] and df.commit.notna().all()
+
+
+def test_malformed_speed_rows_are_refused(tmp_path) -> None:
+    with pytest.raises(ValueError, match="expected one of"):
+        record_speed({"what": "fast", "device": "cpu", "gaussians": 1, "size": 1, "batch": 1}, tmp_path / "s.csv")
+    with pytest.raises(ValueError, match="lacks"):
+        record_speed({"what": "stream", "device": "cpu"}, tmp_path / "s.csv")
+    with pytest.raises(ValueError, match="unknown speed columns"):
+        record_speed({"what": "stream", "device": "cpu", "gaussians": 1, "size": 1, "batch": 1, "fps": 3},
+                     tmp_path / "s.csv")
+    assert not (tmp_path / "s.csv").exists()
