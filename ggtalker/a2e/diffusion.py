@@ -79,7 +79,8 @@ class Diffusion:
     def sample(self, net: A2ENet, audio: torch.Tensor, prev: torch.Tensor, prev_mask: torch.Tensor,
                style: torch.Tensor, n: int, steps: int = 10, guidance: float = 1.5,
                known: torch.Tensor | None = None, known_mask: torch.Tensor | None = None,
-               generator: torch.Generator | list[torch.Generator] | None = None) -> torch.Tensor:
+               generator: torch.Generator | list[torch.Generator] | None = None,
+               noise: torch.Tensor | None = None) -> torch.Tensor:
         """DDIM sampling (eta = 0) of ``(B, n, M)`` normalised windows.
 
         Args:
@@ -89,10 +90,16 @@ class Diffusion:
             generator: the seed of the initial noise, or one generator per batch row (row ``i`` then gets the
                 noise a batch of one would get from ``generator[i]``: several samples in one pass equal the
                 samples drawn one after another).
+            noise: ``(B, n, M)`` initial noise to start from instead (``generator`` is then unused): a stream
+                gives each frame the same noise in every window that covers it.
         """
         b, m = audio.shape[0], net.cfg.motion_dim
         dev = audio.device
-        if isinstance(generator, (list, tuple)):
+        if noise is not None:
+            if tuple(noise.shape) != (b, n, m):
+                raise ValueError(f"noise must be {(b, n, m)}, got {tuple(noise.shape)}")
+            x = noise.to(dev)
+        elif isinstance(generator, (list, tuple)):
             if len(generator) != b:
                 raise ValueError(f"{len(generator)} generators for a batch of {b}")
             x = torch.cat([torch.randn((1, n, m), generator=g) for g in generator]).to(dev)
