@@ -52,6 +52,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--chunk", type=int, default=8)
+    ap.add_argument("--stream", action="store_true",
+                    help="live mode: feed the audio in --chunk-ms chunks at real-time pace (Talker.stream) and report "
+                         "each chunk's latency from its arrival to its frames")
+    ap.add_argument("--chunk-ms", type=float, default=80.0)
+    ap.add_argument("--lookahead", type=int, default=2, help="--stream: frames of audio awaited past a frame")
+    ap.add_argument("--record-speed", action="store_true", help="--stream: upsert the latencies into leaderboards/speed.csv")
     a = ap.parse_args(argv)
     torch.set_num_threads(2)
 
@@ -73,6 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     except (OSError, ValueError, KeyError) as e:
         ap.exit(2, f"talk.py: error: {e.args[0] if isinstance(e, KeyError) else e}\n")
 
+    if a.stream:
+        return _stream(a, talker, identity, audio, controls.get("pose"))
     cams = camera_path(a.camera, n, a.size, a.fps)
     params, chunks = talker.drive_chunks(identity, audio, cams, a.size, fps=a.fps, controls=controls, seed=a.seed,
                                          depth=False)
@@ -83,6 +91,44 @@ def main(argv: list[str] | None = None) -> None:
     t2 = time.perf_counter()
     print(f"wrote {a.out}: {n} frames {a.size}x{a.size}, motion {t1 - t0:.1f} s, render {t2 - t1:.1f} s "
           f"({n / max(t2 - t1, 1e-9):.1f} frames/s)")
+
+
+def _stream(a: argparse.Namespace, talker: Talker, identity: Identity, audio: np.ndarray,
+            pose: np.ndarray | None) -> None:
+    """Feed ``audio`` in chunks at real-time pace; latency = a chunk's arrival to the output of the frames it
+    made final (the last chunk's also includes the lookahead frames flushed after it)."""
+    step = int(round(a.chunk_ms / 1000 * SAMPLE_RATE))
+    arrivals: list[float] = []
+    t0 = time.perf_counter()
+
+    def chunks():
+        for k, s in enumerate(range(0, len(audio), step)):
+            wait = t0 + k * step / SAMPLE_RATE - time.perf_counter()  # the chunk exists once it has been spoken
+            if wait > 0:
+                time.sleep(wait)
+            arrivals.append(time.perf_counter())
+            yield audio[s:s + step]
+
+    latencies, n = [], 0
+    with VideoWriter(a.out, a.fps, a.size, a.size, audio=audio) as video:
+        for c in talker.stream(identity, chunks(), a.camera, a.size, a.fps, a.lookahead, pose=pose, seed=a.seed):
+            latencies.append(time.perf_counter() - arrivals[-1])
+            video.write(c.frames)
+            n += len(c.frames)
+    wall = time.perf_counter() - t0
+    p50, p95 = (float(np.percentile(latencies, q)) * 1000 for q in (50, 95))
+    print(f"wrote {a.out}: {n} frames {a.size}x{a.size} streamed in {a.chunk_ms:g} ms chunks, lookahead {a.lookahead}; "
+          f"chunk-to-frames latency p50 {p50:.0f} ms, p95 {p95:.0f} ms; {wall:.1f} s for {len(audio) / SAMPLE_RATE:.1f} s "
+          f"of audio ({n / wall:.1f} frames/s)")
+    if a.record_speed:
+        from ggtalker.bench.records import device_name
+        from ggtalker.bench.speed import record_speed
+
+        n_g = identity.head.report.get("n_gaussians", "")
+        record_speed({"what": "stream", "device": device_name(a.device), "gaussians": n_g, "size": a.size, "batch": 1,
+                      "fps_end_to_end": round(n / wall, 1), "latency_p50_ms": round(p50, 1),
+                      "latency_p95_ms": round(p95, 1), "seconds": round(wall, 1),
+                      "command": f"python scripts/talk.py --stream --chunk-ms {a.chunk_ms:g} --size {a.size}"})
 
 
 if __name__ == "__main__":

@@ -220,3 +220,65 @@ def test_talk_py_never_holds_the_whole_video(identity, tmp_path, monkeypatch) ->
                                       str(tmp_path / "t.mp4"), "--size", str(SIZE), "--chunk", "4"])
     runpy.run_path(str(REPO_ROOT / "scripts" / "talk.py"), run_name="__main__")
     assert written == [4, 4, 3] and depth_asked == [False]
+
+
+def test_stream_yields_every_frame_as_the_audio_arrives(identity) -> None:
+    from ggtalker.a2e.stream import MotionStream
+
+    talker = Talker(None, None, tiny_a2e(), e2v_config=TINY_E2V, chunk=4)
+    n, chunk = 12, 1280  # 80 ms chunks
+    audio = _audio(n)
+    arrived, got = 0, []
+
+    def chunks():
+        nonlocal arrived
+        for s in range(0, len(audio), chunk):
+            arrived = s + chunk
+            yield audio[s:s + chunk]
+
+    for c in talker.stream(identity, chunks(), "frontal", SIZE, lookahead=2):
+        assert c.depth is None and c.frames.shape[1:] == (SIZE, SIZE, 3)
+        assert c.start + len(c.frames) <= max(arrived // 640 - 2, 0) or arrived >= len(audio)  # no frame early
+        got.append(c)
+    assert [c.start for c in got] == list(np.cumsum([0] + [len(c.frames) for c in got[:-1]]))
+    frames = np.concatenate([c.frames for c in got])
+    assert len(frames) == n
+    # The same frames as rendering the streamed parameters in one go.
+    params = {k: [] for k in PARAM_DIMS}
+    ms = MotionStream(talker.a2e, lookahead=2)
+    for s in range(0, len(audio), chunk):
+        for k, v in ms.push(audio[s:s + chunk]).items():
+            params[k].append(v)
+    for k, v in ms.flush().items():
+        params[k].append(v)
+    params = {k: np.concatenate(v) for k, v in params.items()}
+    from ggtalker.core.cameras import camera_path
+
+    whole = np.concatenate([c.frames for c in talker.render(identity, params, camera_path("frontal", n, SIZE), SIZE, SIZE,
+                                                            depth=False)])
+    assert np.array_equal(frames, whole)
+
+
+def test_talk_py_stream_mode_writes_the_video_and_its_latency(identity, tmp_path, monkeypatch, capsys) -> None:
+    from ggtalker.core.video import read_video
+
+    ident = identity.save(tmp_path / "id.pt")
+    wav = tmp_path / "speech.wav"
+    save_audio(wav, _audio(10))
+    monkeypatch.setattr(Talker, "from_zoo", classmethod(lambda cls, device="cpu", **kw: cls(None, None, tiny_a2e(), device,
+                                                                                           chunk=kw.get("chunk", 8))))
+    out, speed = tmp_path / "live.mp4", tmp_path / "speed.csv"
+    import ggtalker.bench.speed as speed_mod
+
+    monkeypatch.setattr(speed_mod, "SPEED_CSV", speed)
+    monkeypatch.setattr(speed_mod.record_speed, "__defaults__", (speed,))
+    monkeypatch.setattr(sys, "argv", ["talk.py", "--identity", str(ident), "--audio", str(wav), "--out", str(out),
+                                      "--size", str(SIZE), "--stream", "--chunk-ms", "120", "--record-speed"])
+    runpy.run_path(str(REPO_ROOT / "scripts" / "talk.py"), run_name="__main__")
+    frames, _ = read_video(out)
+    assert frames.shape == (10, SIZE, SIZE, 3)
+    assert "latency p50" in capsys.readouterr().out
+    import pandas as pd
+
+    row = pd.read_csv(speed).iloc[0]
+    assert row["what"] == "stream" and row["latency_p95_ms"] >= row["latency_p50_ms"] > 0

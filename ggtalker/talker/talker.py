@@ -14,7 +14,7 @@ import copy
 import logging
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from ggtalker.a2e.adapt import A2EAdaptConfig, finetune_a2e
 from ggtalker.a2e.prior import A2EPrior
+from ggtalker.a2e.stream import MotionStream
 from ggtalker.core.cameras import camera_path
 from ggtalker.core.clip import Cameras, Clip
 from ggtalker.core.params import PARAM_DIMS
@@ -315,6 +316,43 @@ class Talker:
         with self._stage(timings, "motion"):
             params = self.motion(identity, audio16k, len(cameras), fps, controls, seed)
         return params, self.render(identity, params, cameras, width, height, depth, timings)
+
+    def stream(self, identity: Identity, audio_chunks: Iterable[np.ndarray], camera: str = "frontal",
+               size: int | tuple[int, int] = 256, fps: float = 25.0, lookahead: int = 2,
+               pose: np.ndarray | None = None, seed: int = 0) -> Iterator[TalkChunk]:
+        """Live driving: frames as the audio arrives, in chunks of any length (e.g. 40-200 ms of 16 kHz audio).
+
+        Each chunk is pushed to the audio prior's :class:`~ggtalker.a2e.stream.MotionStream`, and the frames it
+        makes final (those with ``lookahead`` frames of audio after them) are rendered and yielded before the
+        next chunk is read; the rest follow when the chunks end. The identity's adapted A2E is used where it has
+        one (its voice style too); ``expr``/``jaw`` controls are not streamed (the offline :meth:`drive` takes them).
+
+        Args:
+            camera: a camera path name (:func:`ggtalker.core.cameras.camera_path`), frame ``i`` seen by its
+                ``i``-th camera.
+            pose: ``(N, 6)`` head pose imposed on the first ``N`` frames (None: the prior moves the head).
+        Yields:
+            :class:`TalkChunk` without depth, ``start`` counting from the stream's first frame.
+        """
+        width, height = (size, size) if np.isscalar(size) else size
+        a2e = identity.a2e if identity.a2e is not None else self.a2e
+        motion = MotionStream(a2e, fps, lookahead, pose=pose, style=identity.a2e_style, seed=seed)
+        done = 0
+
+        def frames_of(params: dict[str, np.ndarray]) -> Iterator[TalkChunk]:
+            nonlocal done
+            n = len(params["jaw"])
+            if n == 0:
+                return
+            cams = camera_path(camera, done + n, (width, height), fps)
+            sel = Cameras(cams.K[done:], cams.w2c[done:])
+            for c in self.render(identity, params, sel, width, height, depth=False):
+                yield TalkChunk(done + c.start, c.frames, None)
+            done += n
+
+        for chunk in audio_chunks:
+            yield from frames_of(motion.push(chunk))
+        yield from frames_of(motion.flush())
 
     def drive(self, identity: Identity, audio16k: np.ndarray, cameras: Cameras | str = "frontal",
               size: int | tuple[int, int] = 256, fps: float = 25.0, controls: dict[str, np.ndarray] | None = None,
