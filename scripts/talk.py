@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         controls = {k: v for k, v in (("pose", _control(a.pose, n, 6, "pose")),
                                       ("blink", _control(a.blink, n, 2, "blink"))) if v is not None}
         identity = Identity.load(a.identity, a.device)
-        talker = Talker.from_zoo(a.device, a2e=a.a2e, chunk=a.chunk, progress=True)
+        talker = Talker.from_zoo(a.device, a2e=a.a2e, chunk=a.chunk, progress=not a.stream)
         out_dir = Path(a.out).resolve().parent
         out_dir.mkdir(parents=True, exist_ok=True)
         if not os.access(out_dir, os.W_OK):
@@ -102,11 +102,14 @@ def _stream(a: argparse.Namespace, talker: Talker, identity: Identity, audio: np
     t0 = time.perf_counter()
 
     def chunks():
-        for k, s in enumerate(range(0, len(audio), step)):
-            wait = t0 + k * step / SAMPLE_RATE - time.perf_counter()  # the chunk exists once it has been spoken
+        for s in range(0, len(audio), step):
+            # A chunk exists once its last sample has been spoken: it arrives then, and if the stream is
+            # behind it has been waiting since (so a stream slower than real time shows growing latency).
+            arrival = t0 + min(s + step, len(audio)) / SAMPLE_RATE
+            wait = arrival - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
-            arrivals.append(time.perf_counter())
+            arrivals.append(arrival)
             yield audio[s:s + step]
 
     latencies, n = [], 0
