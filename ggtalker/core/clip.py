@@ -157,27 +157,23 @@ class Clip:
             a0 = int(round(start / self.fps * SAMPLE_RATE))
             a1 = int(round(min(stop, self.n_frames) / self.fps * SAMPLE_RATE))
             audio = self.audio[a0:a1]
-        return replace(
-            self,
-            cameras=self.cameras[sl],
-            frames=None if self.frames is None else self.frames[sl],
-            audio=audio,
-            params={k: v[sl] for k, v in self.params.items()},
-            masks=None if self.masks is None else self.masks[sl],
-            landmarks=None if self.landmarks is None else self.landmarks[sl],
-        )
+        return self._frames(sl, audio)
 
     def take(self, index: np.ndarray) -> "Clip":
         """Frames ``index`` ``(M,)`` (any order, repeats allowed) and what goes with them; no audio, which has no
         meaning for frames that are not contiguous."""
+        return self._frames(index, None)
+
+    def _frames(self, sel: slice | np.ndarray, audio: np.ndarray | None) -> "Clip":
+        """The clip with every per-frame field indexed by ``sel`` and ``audio`` as its audio."""
         return replace(
             self,
-            cameras=self.cameras[index],
-            frames=None if self.frames is None else self.frames[index],
-            audio=None,
-            params={k: v[index] for k, v in self.params.items()},
-            masks=None if self.masks is None else self.masks[index],
-            landmarks=None if self.landmarks is None else self.landmarks[index],
+            cameras=self.cameras[sel],
+            frames=None if self.frames is None else self.frames[sel],
+            audio=audio,
+            params={k: v[sel] for k, v in self.params.items()},
+            masks=None if self.masks is None else self.masks[sel],
+            landmarks=None if self.landmarks is None else self.landmarks[sel],
         )
 
     def without_ground_truth(self) -> "Clip":
