@@ -33,8 +33,7 @@ def clip_bias(recipe, max_frames: int) -> np.ndarray:
     """``(6,)`` mean pose error (axis-angle, metres) of a training recipe's tracked params over the frames an
     adaptation keeps (``max_frames`` evenly spaced, as :func:`ggtalker.gaussians.data.frameset`)."""
     truth = build_performance(recipe).params
-    tracked = tracked_params(truth, recipe.fps, recipe.tracker_noise, recipe.perf_seed + 7919 * recipe.identity,
-                             recipe.tracker_bias)
+    tracked = tracked_params(truth, recipe.fps, recipe.tracker_noise, recipe.tracker_seed, recipe.tracker_bias)
     idx = sample_indices(len(truth["pose"]), max_frames)
     return (tracked["pose"] - truth["pose"])[idx].mean(0)
 

@@ -133,15 +133,14 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
 
     def step_loss(idx: list[int], joint: bool) -> torch.Tensor:
         b = tv.take(idx)
-        if joint:
+        with torch.set_grad_enabled(joint):  # the UV stage renders with the parameters frozen
             b.params = corr.params(idx)
-            if corr.mode == "frame":
-                return adaptation_loss(head, uvmap, mlp, b, cfg) + cfg.w_param * corr.penalty(idx)
-            return (adaptation_loss(head, uvmap, mlp, b, cfg) + cfg.w_anchor * corr.penalty(idx)
-                    + cfg.w_smooth * corr.roughness())
-        with torch.no_grad():
-            b.params = corr.params(idx)
-        return adaptation_loss(head, uvmap, mlp, b, cfg)
+        loss = adaptation_loss(head, uvmap, mlp, b, cfg)
+        if not joint:
+            return loss
+        if corr.mode == "frame":
+            return loss + cfg.w_param * corr.penalty(idx)
+        return loss + cfg.w_anchor * corr.penalty(idx) + cfg.w_smooth * corr.roughness()
 
     total = max(1, cfg.steps_uv + cfg.steps_joint)
 

@@ -93,6 +93,11 @@ class ClipRecipe:
         """A short hash naming this recipe's cache folder."""
         return hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
+    @property
+    def tracker_seed(self) -> int:
+        """Seed of the clip's simulated tracker error (:func:`ggtalker.synth.world.tracked_params`)."""
+        return self.perf_seed + 7919 * self.identity
+
     def with_(self, **kw) -> "ClipRecipe":
         return replace(self, **kw)
 
@@ -173,7 +178,7 @@ def materialize(recipe: ClipRecipe, root: Path, progress: bool = False) -> Path:
         camera = recipe.camera.build(perf.n_frames, recipe.size, recipe.fps)
         clip = render_clip(recipe.identity, perf, camera, recipe.size, tracker_noise=recipe.tracker_noise,
                            tracker_bias=recipe.tracker_bias,
-                           seed=recipe.perf_seed + 7919 * recipe.identity, clip_id=f"id{recipe.identity}_{recipe.key()}",
+                           seed=recipe.tracker_seed, clip_id=f"id{recipe.identity}_{recipe.key()}",
                            progress=progress, samples=recipe.samples)
         clip.meta.update({"recipe": recipe.to_dict(), "role": recipe.role, "family": recipe.family or "none"})
         if recipe.role == "target":  # phoneme-derived aperture: ground truth for lip-sync checks, not for methods
