@@ -282,3 +282,12 @@ def test_talk_py_stream_mode_writes_the_video_and_its_latency(identity, tmp_path
 
     row = pd.read_csv(speed).iloc[0]
     assert row["what"] == "stream" and row["latency_p95_ms"] >= row["latency_p50_ms"] > 0
+
+
+def test_a_camera_path_taken_piece_by_piece_is_the_whole_path() -> None:
+    from ggtalker.core.cameras import camera_path
+
+    whole = camera_path("orbit", 100, SIZE)
+    piece = camera_path("orbit", 40, SIZE, start=60)
+    np.testing.assert_allclose(piece.w2c, whole.w2c[60:])
+    np.testing.assert_allclose(piece.K, whole.K[60:])

@@ -58,6 +58,7 @@ class MotionStream:
         if self.pose is not None and self.pose.shape[1:] != (PARAM_DIMS["pose"],):
             raise ValueError(f"pose must be (N, 6), got {self.pose.shape}")
         self.blink_rate = blink_rate
+        self.blinks = np.zeros((0, 2), np.float32)  # the schedule drawn so far (a prefix of any longer one)
         self.spf = int(SAMPLE_RATE // fps)
         self.audio = np.zeros(0, np.float32)
         cfg = prior.net.cfg
@@ -144,7 +145,8 @@ class MotionStream:
             raw[:m, param_slice("pose")] = torch.from_numpy(self.pose[start:start + m]).to(pr.device)
             mask[:m, param_slice("pose")] = True
         if self.blink_rate is not None:
-            sched = blink_schedule(start + n, self.fps, self.blink_rate, self.seed)[start:]
-            raw[:, param_slice("blink")] = torch.from_numpy(sched).to(pr.device)
+            if len(self.blinks) < start + n:  # drawn again only when the stream outgrows it, to twice the length
+                self.blinks = blink_schedule(max(2 * len(self.blinks), start + n), self.fps, self.blink_rate, self.seed)
+            raw[:, param_slice("blink")] = torch.from_numpy(self.blinks[start:start + n]).to(pr.device)
             mask[:, param_slice("blink")] = True
         return (raw - pr.mean) / pr.std, mask

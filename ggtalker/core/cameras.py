@@ -56,16 +56,16 @@ def orbit_eye(yaw_deg: float, pitch_deg: float, distance: float = DISTANCE, targ
 CAMERA_PATHS = ("frontal", "orbit")
 
 
-def camera_path(kind: str, n: int, size: int | tuple[int, int], fps: float = 25.0) -> Cameras:
-    """``n`` frames of a named camera path with the default lens at ``size``.
+def camera_path(kind: str, n: int, size: int | tuple[int, int], fps: float = 25.0, start: int = 0) -> Cameras:
+    """Frames ``start … start + n - 1`` of a named camera path with the default lens at ``size``.
 
     ``frontal``: a fixed camera in front; ``orbit``: yaw 40°·sin(2π t / 6 s), pitch 0, to show the head from
-    the side.
+    the side. ``start`` lets a stream take the path piece by piece.
     """
     if kind == "frontal":
         yaw = np.zeros(n)
     elif kind == "orbit":
-        yaw = 40.0 * np.sin(2 * np.pi * np.arange(n) / fps / 6.0)
+        yaw = 40.0 * np.sin(2 * np.pi * np.arange(start, start + n) / fps / 6.0)
     else:
         raise ValueError(f"camera path must be one of {', '.join(CAMERA_PATHS)}, got {kind!r}")
     K = np.tile(intrinsics(size)[None], (n, 1, 1)).astype(np.float32)

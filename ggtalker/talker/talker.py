@@ -344,9 +344,8 @@ class Talker:
             n = len(params["jaw"])
             if n == 0:
                 return
-            cams = camera_path(camera, done + n, (width, height), fps)
-            sel = Cameras(cams.K[done:], cams.w2c[done:])
-            for c in self.render(identity, params, sel, width, height, depth=False):
+            cams = camera_path(camera, n, (width, height), fps, start=done)
+            for c in self.render(identity, params, cams, width, height, depth=False):
                 yield TalkChunk(done + c.start, c.frames, None)
             done += n
 
