@@ -56,8 +56,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     label = a.label or a.method
     params = method_params(a.method, a.scale, a.set)
-    method = METHODS.build({"target": METHODS.spec(a.method)["target"], "params": params, "name": a.method},
-                           device=a.device, seed=a.seed)
+    # Built before any clip is rendered, so a bad parameter fails at once; --prepare-only needs no method.
+    method = None if a.prepare_only else METHODS.build(
+        {"target": METHODS.spec(a.method)["target"], "params": params, "name": a.method}, device=a.device, seed=a.seed)
     src = dict(SIZES[a.scale])
     if a.identities:
         src["n_identities"] = a.identities
