@@ -5,6 +5,7 @@ training clip, and scores one against the other with the harness's face PSNR.
     python scripts/tracker_ceiling.py                        # full scale (512², 12 s clip), 3 identities, CPU
     python scripts/tracker_ceiling.py --identities 2 --size 128 --frames 4
     python scripts/tracker_ceiling.py --sensitivity          # also: face PSNR per single parameter error
+    python scripts/tracker_ceiling.py --tracker-bias         # the first world-5 clips (error mean kept)
 
 A head learnt from the training clip lives in its tracker's frame: per-frame error can be corrected
 photometrically, the mean over the clip cannot (nothing in a monocular clip tells a rotated head under
@@ -73,10 +74,12 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=8, help="target frames scored per identity")
     ap.add_argument("--sensitivity", action="store_true", help="also score single parameter errors (first identity)")
     ap.add_argument("--max-train-frames", type=int, default=150, help="frames the adaptation keeps")
+    ap.add_argument("--tracker-bias", action="store_true",
+                    help="training clips whose tracker error keeps its mean over the clip (source train_tracker_bias=true)")
     a = ap.parse_args()
     # The fit diagnostic's sizes (scripts/diagnose_fit.py): a 12 s adaptation clip, 4 s targets.
     cfg = _cfg(a.scale, {"train_seconds": 12, "test_seconds": 4, "n_test": 1, "n_identities": a.identities,
-                         "size": a.size})
+                         "size": a.size, "train_tracker_bias": a.tracker_bias or None})
     psnr = {"psnr_face": METRICS.build("psnr_face")}
     print("identity  mean tracker error (rot rad | trans mm)            face PSNR under it: rot | trans | both")
     for ident in _identities(cfg, 0):

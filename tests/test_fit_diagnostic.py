@@ -137,18 +137,27 @@ def test_tracker_ceiling_script_runs_tiny() -> None:
     assert line.startswith("synth") and all(np.isfinite(psnrs)) and all(p > 10 for p in psnrs)
 
 
-def test_an_unbiased_tracker_keeps_the_error_but_not_its_mean() -> None:
+def test_the_tracker_keeps_its_error_but_not_its_mean() -> None:
     from ggtalker.synth.recipes import ClipRecipe, CameraSpec
+    from ggtalker.synth.sources import SCALES, train_recipe
     from ggtalker.synth.world import tracked_params
 
     truth = {"pose": np.zeros((60, 6), np.float32), "jaw": np.full((60, 1), 0.5, np.float32)}
-    biased = tracked_params(truth, 25.0, 1.0, seed=3)
-    unbiased = tracked_params(truth, 25.0, 1.0, seed=3, bias=False)
+    unbiased = tracked_params(truth, 25.0, 1.0, seed=3)
+    biased = tracked_params(truth, 25.0, 1.0, seed=3, bias=True)
     e0, e1 = biased["pose"] - truth["pose"], unbiased["pose"] - truth["pose"]
     np.testing.assert_allclose(e1.mean(0), 0.0, atol=1e-6)
     np.testing.assert_allclose(e1, e0 - e0.mean(0), atol=1e-6)  # the same draws, less their mean
-    assert np.abs(e0.mean(0)).max() > 1e-3
-    # The option leaves every existing recipe's key (and cached clip) as it was.
+    assert np.abs(e0.mean(0)).max() > 1e-3 and np.abs(e1).max() > 1e-3
+    # Adaptation clips are unbiased by default; the source param puts the mean back.
+    assert train_recipe(0, dict(SCALES["smoke"])).tracker_bias is False
+    assert train_recipe(0, {**SCALES["smoke"], "train_tracker_bias": True}).tracker_bias is True
+    # Keys: a clip cached with the mean kept (no field, as first rendered) keeps its key and reads back
+    # as biased; an unbiased tracked clip gets a key of its own; exact clips name no field at all.
     r = ClipRecipe(identity=1, texts=("Hi.",), camera=CameraSpec("static"), tracker_noise=1.0, role="train")
-    assert "tracker_bias" not in r.to_dict() and r.with_(tracker_bias=False).key() != r.key()
-    assert ClipRecipe.from_dict(r.with_(tracker_bias=False).to_dict()).tracker_bias is False
+    assert r.to_dict()["tracker_bias"] is False and "tracker_bias" not in r.with_(tracker_bias=True).to_dict()
+    assert r.key() != r.with_(tracker_bias=True).key()
+    for q in (r, r.with_(tracker_bias=True)):
+        assert ClipRecipe.from_dict(q.to_dict()) == q
+    exact = ClipRecipe(identity=1, texts=("Hi.",), camera=CameraSpec("static"))
+    assert "tracker_bias" not in exact.to_dict() and ClipRecipe.from_dict(exact.to_dict()) == exact

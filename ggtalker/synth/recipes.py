@@ -60,7 +60,9 @@ class ClipRecipe:
         camera: the camera path.
         size, fps: image side and frame rate.
         tracker_noise: scale of tracker error in the clip's params (0: exact ground truth).
-        tracker_bias: False: that error without its mean over the clip (:func:`ggtalker.synth.world.tracked_params`).
+        tracker_bias: True: that error keeps its mean over the clip, as the first world-5 clips had it (see
+            :func:`ggtalker.synth.world.tracked_params`); the default False removes the mean, which no
+            monocular fit can observe (docs/ggtalker-fidelity.md, "The tracker's mean").
         role: ``train`` (a method may fit it) or ``target`` (ground truth of a case).
     """
 
@@ -77,14 +79,15 @@ class ClipRecipe:
     tracker_noise: float = 0.0
     role: str = "target"
     samples: int = 0  # 0: 2x2 supersampling (see Renderer)
-    tracker_bias: bool = True
+    tracker_bias: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["texts"] = list(self.texts)
-        # Added after world 5 was rendered: only a non-default value enters the dict, so every existing
-        # recipe keeps its key (and its cached clip).
-        if d["tracker_bias"]:
+        # Added after world 5 was rendered, whose tracked clips kept the error's mean: a dict without the
+        # field is such a clip (its key and cached clip stay valid), and an unbiased tracked clip names it,
+        # so it gets a key of its own. Exact clips (targets) have no error and no field.
+        if not (self.tracker_noise > 0 and not self.tracker_bias):
             del d["tracker_bias"]
         d["world"] = WORLD_VERSION
         return d
@@ -105,6 +108,7 @@ class ClipRecipe:
     def from_dict(cls, d: dict) -> "ClipRecipe":
         """The recipe :meth:`to_dict` wrote (a clip's ``meta["recipe"]``)."""
         d = {k: v for k, v in d.items() if k != "world"}
+        d.setdefault("tracker_bias", float(d.get("tracker_noise", 0.0)) > 0)  # see to_dict
         return cls(**{**d, "texts": tuple(d["texts"]), "camera": CameraSpec(**d.get("camera", {}))})
 
 

@@ -33,8 +33,9 @@ SCALES = {
 }
 #: The tracker noise of adaptation clips (see :data:`ggtalker.synth.world.TRACKER_SIGMA`), the same for every method.
 #: The source param ``train_tracker_noise`` overrides it (0: exact parameters), for diagnosing what the
-#: noise costs a method (docs/ggtalker-fidelity.md); benchmark suites keep the default. ``train_tracker_bias=false``
-#: keeps the noise but removes its mean over the clip, which no monocular fit can observe (same doc).
+#: noise costs a method (docs/ggtalker-fidelity.md); benchmark suites keep the default. The error has no mean
+#: over the clip, which no monocular fit could observe (same doc); ``train_tracker_bias=true``
+#: puts it back, as the first world-5 adaptation clips had it.
 TRAIN_TRACKER_NOISE = 1.0
 CONTROLS = ("pose", "blink")
 
@@ -70,7 +71,7 @@ def train_recipe(identity: int, cfg: dict, language: str = "en") -> ClipRecipe:
     return ClipRecipe(identity=identity, texts=texts, voice=asdict(identity_voice(identity)), perf_seed=identity,
                       seconds=cfg["train_seconds"], camera=CameraSpec("phone", seed=identity), size=cfg["size"],
                       fps=cfg["fps"], tracker_noise=TRAIN_TRACKER_NOISE if cfg.get("train_tracker_noise") is None else float(cfg["train_tracker_noise"]),
-                      tracker_bias=True if cfg.get("train_tracker_bias") is None else bool(cfg["train_tracker_bias"]),
+                      tracker_bias=bool(cfg.get("train_tracker_bias") or False),
                       role="train", samples=cfg["samples"])
 
 

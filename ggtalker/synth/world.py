@@ -40,14 +40,15 @@ def _params_of(performance: Any) -> tuple[dict[str, np.ndarray], float, np.ndarr
 
 
 def tracked_params(params: dict[str, np.ndarray], fps: float, noise: float, seed: int,
-                   bias: bool = True) -> dict[str, np.ndarray]:
+                   bias: bool = False) -> dict[str, np.ndarray]:
     """Ground-truth params plus simulated monocular-tracker error (deterministic for ``seed``).
 
     The error is what a face tracker makes: a slow bias (low-pass, ~1 s) plus frame-to-frame jitter, both
     scaled by ``noise`` (0 = exact). Values stay in their valid ranges (expr/jaw/blink clipped to [0, 1]).
-    ``bias=False`` removes the error's mean over the clip (the same draws otherwise): a tracker whose
-    frame agrees with the evaluation's on average. The mean is what no monocular fit can observe, and a
-    head learnt under it is offset by it against exact parameters (docs/ggtalker-fidelity.md).
+    The error's mean over the clip is removed (``bias=False``, the default): a
+    tracker whose frame agrees with the evaluation's on average. That mean is what no monocular fit can
+    observe, and a head learnt under it is offset by it against the exact parameters that drive SynthTalk's
+    targets (docs/ggtalker-fidelity.md). ``bias=True`` keeps it (the same draws), as the first world-5 clips did.
     """
     if noise <= 0:
         return {k: np.asarray(v, np.float32).copy() for k, v in params.items()}
@@ -74,7 +75,7 @@ def tracked_params(params: dict[str, np.ndarray], fps: float, noise: float, seed
 
 def render_clip(identity_seed: int, performance: Any, cameras: Cameras, size: int | tuple[int, int],
                 tracker_noise: float = 0.0, seed: int = 0, clip_id: str | None = None,
-                progress: bool = False, samples: int = 0, tracker_bias: bool = True) -> Clip:
+                progress: bool = False, samples: int = 0, tracker_bias: bool = False) -> Clip:
     """Render ``performance`` on identity ``identity_seed`` through ``cameras``.
 
     Args:
@@ -84,7 +85,7 @@ def render_clip(identity_seed: int, performance: Any, cameras: Cameras, size: in
         size: image side in pixels or ``(width, height)``; cameras' intrinsics must be for this size.
         tracker_noise: scale of simulated tracker error in the returned ``params`` (0 = exact ground truth).
         seed: seed of the tracker noise.
-        tracker_bias: False removes the tracker error's mean over the clip (:func:`tracked_params`).
+        tracker_bias: True keeps the tracker error's mean over the clip, as the first world-5 clips did (:func:`tracked_params`).
         samples: MSAA samples; 0 (default) renders 2x2 supersampled, the same method on every device.
     Returns:
         A validated :class:`Clip` with frames ``(N,H,W,3)``, masks (0 background, 1 head = face, hair,
@@ -117,7 +118,7 @@ def render_clip(identity_seed: int, performance: Any, cameras: Cameras, size: in
     meta = {**{k: v for k, v in meta.items() if v is not None}, "identity": f"synth{int(identity_seed)}",
             "identity_seed": int(identity_seed), "tracker_noise": float(tracker_noise), "tracker_seed": int(seed),
             "params": "tracked" if tracker_noise > 0 else "exact", "world": "synthtalk/1",
-            **({} if tracker_bias else {"tracker_bias": False})}
+            **({"tracker_bias": bool(tracker_bias)} if tracker_noise > 0 else {})}
     return Clip(
         fps=fps, cameras=cameras, width=w, height=h, frames=frames, audio=audio,
         params=tracked_params(params, fps, tracker_noise, seed, tracker_bias), masks=masks, landmarks=lmk,
