@@ -10,7 +10,6 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 
 
@@ -31,6 +30,9 @@ class VideoWriter:
         self.fps, self.width, self.height, self.sample_rate = fps, width, height, sample_rate
         self.audio = None if audio is None else np.clip(np.asarray(audio, np.float32), -1, 1)
         self.n_frames, self.n_samples = 0, 0
+        import av  # here, not at import: code that writes no video (the GPU fit jobs) does not need PyAV
+
+        self._av = av
         self.out = av.open(str(self.tmp), mode="w")
         self.video = self.out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
         self.video.width, self.video.height, self.video.pix_fmt = width + width % 2, height + height % 2, "yuv420p"
@@ -49,7 +51,7 @@ class VideoWriter:
         if any(p[1] for p in pad):
             frames = np.pad(frames, pad, mode="edge")
         for img in frames:
-            for pkt in self.video.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+            for pkt in self.video.encode(self._av.VideoFrame.from_ndarray(img, format="rgb24")):
                 self.out.mux(pkt)
         self.n_frames += len(frames)
         self._audio_until(int(round(self.n_frames / self.fps * self.sample_rate)))
@@ -60,7 +62,7 @@ class VideoWriter:
         a = self.audio[self.n_samples : stop]
         self.n_samples = stop
         if len(a):
-            af = av.AudioFrame.from_ndarray(a[None, :], format="fltp", layout="mono")
+            af = self._av.AudioFrame.from_ndarray(a[None, :], format="fltp", layout="mono")
             af.sample_rate = self.sample_rate
             for pkt in self.sound.encode(af):
                 self.out.mux(pkt)

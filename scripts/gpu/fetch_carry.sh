@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 mkdir -p .whl .gl .debs /tmp/amd64/partial
 D="python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp -d .whl -q"
 for plat in manylinux_2_28_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux1_x86_64 any; do D="$D --platform $plat"; done
-for p in gsplat==1.5.3 hydra-core==1.3.2 omegaconf==2.3.0 moderngl glcontext soundfile cffi pycparser lpips==0.1.4; do $D "$p"; done
+for p in gsplat==1.5.3 hydra-core==1.3.2 omegaconf==2.3.0 moderngl glcontext soundfile cffi pycparser lpips==0.1.4 av==18.1.0; do $D "$p"; done
 python3 -m pip wheel -q --no-deps -w .whl antlr4-python3-runtime==4.9.3 python_speech_features==0.6
 o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
 apt-get $o update -qq
