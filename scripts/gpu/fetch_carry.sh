@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Run HERE (with registry access) once: downloads what the offline GPU machine lacks into
 # .whl/ (Python 3.12 wheels), .gl/ (GL loaders) and .debs/ (espeak-ng), all git-ignored.
+# PyAV (36 MB) is left out: with the tree it would pass the 64 MiB carry limit. GPU runs write no videos
+# (eval/run.py ... save_videos=0); ggtalker.core.video_writer imports it only when it writes one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .whl .gl .debs /tmp/amd64/partial
 D="python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp -d .whl -q"
 for plat in manylinux_2_28_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux1_x86_64 any; do D="$D --platform $plat"; done
-for p in gsplat==1.5.3 hydra-core==1.3.2 omegaconf==2.3.0 moderngl glcontext soundfile cffi pycparser lpips==0.1.4 av==18.1.0; do $D "$p"; done
+for p in gsplat==1.5.3 hydra-core==1.3.2 omegaconf==2.3.0 moderngl glcontext soundfile cffi pycparser lpips==0.1.4; do $D "$p"; done
 python3 -m pip wheel -q --no-deps -w .whl antlr4-python3-runtime==4.9.3 python_speech_features==0.6
 o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
 apt-get $o update -qq
