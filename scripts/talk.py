@@ -13,6 +13,7 @@ a chunk at a time (``Talker.drive_chunks``), so memory does not grow with the au
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -58,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--chunk-ms", type=float, default=80.0)
     ap.add_argument("--lookahead", type=int, default=2, help="--stream: frames of audio awaited past a frame")
     ap.add_argument("--record-speed", action="store_true", help="--stream: upsert the latencies into leaderboards/speed.csv")
+    ap.add_argument("--no-video", action="store_true",
+                    help="--stream: drop the frames instead of encoding them (a speed benchmark: the encoder is not GGTalker's)")
     a = ap.parse_args(argv)
     torch.set_num_threads(2)
 
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         for chunk in chunks:
             video.write(chunk.frames)
     t2 = time.perf_counter()
-    print(f"wrote {a.out}: {n} frames {a.size}x{a.size}, motion {t1 - t0:.1f} s, render {t2 - t1:.1f} s "
+    print(f"{'dropped' if a.no_video else 'wrote ' + a.out}: {n} frames {a.size}x{a.size}, motion {t1 - t0:.1f} s, render {t2 - t1:.1f} s "
           f"({n / max(t2 - t1, 1e-9):.1f} frames/s)")
 
 
@@ -113,14 +116,15 @@ def _stream(a: argparse.Namespace, talker: Talker, identity: Identity, audio: np
             yield audio[s:s + step]
 
     latencies, n = [], 0
-    with VideoWriter(a.out, a.fps, a.size, a.size, audio=audio) as video:
+    with contextlib.nullcontext() if a.no_video else VideoWriter(a.out, a.fps, a.size, a.size, audio=audio) as video:
         for c in talker.stream(identity, chunks(), a.camera, a.size, a.fps, a.lookahead, pose=pose, seed=a.seed):
             latencies.append(time.perf_counter() - arrivals[-1])
-            video.write(c.frames)
+            if video is not None:
+                video.write(c.frames)
             n += len(c.frames)
     wall = time.perf_counter() - t0
     p50, p95 = (float(np.percentile(latencies, q)) * 1000 for q in (50, 95))
-    print(f"wrote {a.out}: {n} frames {a.size}x{a.size} streamed in {a.chunk_ms:g} ms chunks, lookahead {a.lookahead}; "
+    print(f"{'dropped' if a.no_video else 'wrote ' + a.out}: {n} frames {a.size}x{a.size} streamed in {a.chunk_ms:g} ms chunks, lookahead {a.lookahead}; "
           f"chunk-to-frames latency p50 {p50:.0f} ms, p95 {p95:.0f} ms; {wall:.1f} s for {len(audio) / SAMPLE_RATE:.1f} s "
           f"of audio ({n / wall:.1f} frames/s)")
     if a.record_speed:
@@ -131,7 +135,8 @@ def _stream(a: argparse.Namespace, talker: Talker, identity: Identity, audio: np
         record_speed({"what": "stream", "device": device_name(a.device), "gaussians": n_g, "size": a.size, "batch": 1,
                       "fps_end_to_end": round(n / wall, 1), "latency_p50_ms": round(p50, 1),
                       "latency_p95_ms": round(p95, 1), "seconds": round(wall, 1),
-                      "command": f"python scripts/talk.py --stream --chunk-ms {a.chunk_ms:g} --size {a.size}"})
+                      "command": f"python scripts/talk.py --stream --chunk-ms {a.chunk_ms:g} --lookahead {a.lookahead} "
+                                 f"--size {a.size} --device {a.device}" + (" --no-video" if a.no_video else "")})
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """GGTalker inference speed at 512×512 on one GPU: audio in → frames out, batched.
 
-    python scripts/gpu/bench_pipeline.py OUT [--seconds 10] [--batch 32] [--identity id.pt]
+    python scripts/gpu/bench_pipeline.py OUT [--seconds 10] [--batch 32] [--identity id.pt] [--e2v e2v_synthtalk_v2]
+        [--save-identity id.pt] [--record-speed]
 
 Times, with CUDA synchronisation, each stage of ``Talker.drive_chunks`` for ``--seconds`` of audio at 25 fps:
 ``motion`` (A2E, audio → parameters), ``pose`` (posing and colouring the Gaussians), ``rasterize`` (gsplat),
 ``composite`` (the Body Inpainter, frames to uint8 on the host); prints frames/s end to end (audio already
 loaded; video encoding excluded) and the share spent in rasterization, and writes ``OUT/bench_pipeline.json``.
 Without ``--identity`` the identity is made by the zoo generator from one SynthTalk frame rendered on the
-spot (``Talker.adapt`` with no optimisation steps: speed does not depend on them).
+spot (``Talker.adapt`` with no optimisation steps: speed does not depend on them); ``--save-identity`` keeps it
+(for ``scripts/talk.py --stream``). ``--record-speed`` upserts the result into ``leaderboards/speed.csv``
+(``what=pipeline``).
 """
 
 from __future__ import annotations
@@ -40,16 +43,21 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--identity")
     ap.add_argument("--device", default="cuda")
+    ap.add_argument("--e2v", default=None, help="zoo E2V prior (default: the Talker's); sets the head's Gaussian count")
+    ap.add_argument("--save-identity", default=None, help="write the identity it made here")
+    ap.add_argument("--record-speed", action="store_true", help="upsert the result into leaderboards/speed.csv")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     fps, n, S = 25.0, int(a.seconds * 25), a.size
-    talker = Talker.from_zoo(a.device, chunk=a.batch)
+    talker = Talker.from_zoo(a.device, chunk=a.batch, **({"e2v": a.e2v} if a.e2v else {}))
     if a.identity:
         identity = Identity.load(a.identity, a.device)
     else:
         still = HeadAdaptConfig(steps_uv=0, steps_joint=0, steps_inpaint=0)
         identity = talker.adapt([reference_clip(S)], AdaptConfig(head=still, a2e=None, max_frames=1))
+        if a.save_identity:
+            identity.save(a.save_identity)
     t = np.arange(int(a.seconds * 16000)) / 16000
     audio = (0.3 * np.sin(2 * np.pi * 180 * t) * (np.sin(2 * np.pi * 3 * t) > 0)).astype(np.float32)
     cams = camera_path("orbit", n, S, fps)
@@ -68,6 +76,14 @@ def main() -> None:
            "device": torch.cuda.get_device_name() if a.device.startswith("cuda") else "cpu"}
     (out / "bench_pipeline.json").write_text(json.dumps(res, indent=1))
     print(json.dumps(res, indent=1))
+    if a.record_speed:
+        from ggtalker.bench.records import device_name
+        from ggtalker.bench.speed import record_speed
+
+        record_speed({"what": "pipeline", "device": device_name(a.device), "gaussians": res["gaussians"], "size": S,
+                      "batch": a.batch, "fps_end_to_end": round(res["fps_end_to_end"], 1), "seconds": round(total, 3),
+                      "command": f"python scripts/gpu/bench_pipeline.py OUT --seconds {a.seconds:g} --batch {a.batch} "
+                                 f"--size {S}" + (f" --e2v {a.e2v}" if a.e2v else "")})
 
 
 if __name__ == "__main__":
