@@ -98,35 +98,32 @@ def main(argv: list[str] | None = None) -> None:
 
 def _stream(a: argparse.Namespace, talker: Talker, identity: Identity, audio: np.ndarray,
             pose: np.ndarray | None) -> None:
-    """Feed ``audio`` in chunks at real-time pace; latency = a chunk's arrival to the output of the frames it
-    made final (the last chunk's also includes the lookahead frames flushed after it)."""
-    step = int(round(a.chunk_ms / 1000 * SAMPLE_RATE))
-    arrivals: list[float] = []
-    t0 = time.perf_counter()
+    """Feed ``audio`` in chunks at real-time pace (:class:`~ggtalker.bench.live.PacedAudio`: a stream that fell
+    behind gets every chunk that has arrived in one push); latency = a chunk's arrival to the output of the
+    last frame it made final (the last chunk's also includes the lookahead frames flushed after it)."""
+    from ggtalker.bench.live import PacedAudio
 
-    def chunks():
-        for s in range(0, len(audio), step):
-            # A chunk exists once its last sample has been spoken: it arrives then, and if the stream is
-            # behind it has been waiting since (so a stream slower than real time shows growing latency).
-            arrival = t0 + min(s + step, len(audio)) / SAMPLE_RATE
-            wait = arrival - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
-            arrivals.append(arrival)
-            yield audio[s:s + step]
-
-    latencies, n = [], 0
+    # A live application starts its engine before the microphone opens: the first push's one-off costs
+    # (CUDA context, kernels, caches) are not part of a chunk's latency.
+    for _ in talker.stream(identity, [np.zeros(SAMPLE_RATE // 2, np.float32)], a.camera, a.size, a.fps, a.lookahead,
+                           seed=a.seed):
+        pass
+    paced = PacedAudio(audio, int(round(a.chunk_ms / 1000 * SAMPLE_RATE)), SAMPLE_RATE)
+    outputs: list[tuple[int, float]] = []
+    n = 0
     with contextlib.nullcontext() if a.no_video else VideoWriter(a.out, a.fps, a.size, a.size, audio=audio) as video:
-        for c in talker.stream(identity, chunks(), a.camera, a.size, a.fps, a.lookahead, pose=pose, seed=a.seed):
-            latencies.append(time.perf_counter() - arrivals[-1])
+        for c in talker.stream(identity, paced, a.camera, a.size, a.fps, a.lookahead, pose=pose, seed=a.seed):
             if video is not None:
                 video.write(c.frames)
             n += len(c.frames)
+            outputs.append((n, time.perf_counter()))
+    t0 = paced.t0
+    latencies = paced.latencies(outputs, int(SAMPLE_RATE // a.fps), a.lookahead)
     wall = time.perf_counter() - t0
     p50, p95 = (float(np.percentile(latencies, q)) * 1000 for q in (50, 95))
     print(f"{'dropped' if a.no_video else 'wrote ' + a.out}: {n} frames {a.size}x{a.size} streamed in {a.chunk_ms:g} ms chunks, lookahead {a.lookahead}; "
           f"chunk-to-frames latency p50 {p50:.0f} ms, p95 {p95:.0f} ms; {wall:.1f} s for {len(audio) / SAMPLE_RATE:.1f} s "
-          f"of audio ({n / wall:.1f} frames/s)")
+          f"of audio ({n / wall:.1f} frames/s; {len(paced.pushes)} pushes for {sum(paced.pushes)} chunks)")
     if a.record_speed:
         from ggtalker.bench.records import device_name
         from ggtalker.bench.speed import record_speed

@@ -21,8 +21,11 @@ for text in sentences("en", "test") + sentences("en", "train"):
 sf.write("/tmp/speech30.wav", np.concatenate(parts)[: int(30 * sr)], sr)
 print(f"speech: {min(total, 30.0):.1f} s at {sr} Hz")
 PY
-python scripts/gpu/bench_pipeline.py "$OUT/b32" --batch 32 --e2v "$E2V" --save-identity /tmp/v2id.pt --record-speed
-python scripts/gpu/bench_pipeline.py "$OUT/b64" --batch 64 --e2v "$E2V" --identity /tmp/v2id.pt --record-speed
+# PIPELINE_BATCHES="32 64" by default; the first batch's run also makes the identity the stream uses.
+for b in ${PIPELINE_BATCHES:-32 64}; do
+  if [ -f /tmp/v2id.pt ]; then ID=(--identity /tmp/v2id.pt); else ID=(--save-identity /tmp/v2id.pt); fi
+  python scripts/gpu/bench_pipeline.py "$OUT/b$b" --batch "$b" --e2v "$E2V" "${ID[@]}" --record-speed
+done
 python scripts/talk.py --identity /tmp/v2id.pt --audio /tmp/speech30.wav --out /tmp/stream.mp4 --stream \
   --chunk-ms 80 --lookahead 2 --size 512 --device cuda --no-video --record-speed
 cp leaderboards/speed.csv "$OUT/speed.csv"
