@@ -19,6 +19,16 @@ def test_speed_rows_upsert_by_key(tmp_path) -> None:
     assert sorted(df.fps_end_to_end) == [90.0, 610.0] and df.commit.notna().all()
 
 
+def test_a_row_replaces_its_own_when_an_empty_cell_made_the_key_columns_floats(tmp_path) -> None:
+    csv = tmp_path / "speed.csv"
+    record_speed({"what": "cpu_main", "device": "cpu", "gaussians": "", "size": "", "batch": "", "seconds": 158.0}, csv)
+    row = {"what": "stream", "device": "cpu", "gaussians": 1024, "size": 128, "batch": 1}
+    record_speed({**row, "latency_p50_ms": 1580.0}, csv)  # the file now reads gaussians back as 1024.0
+    record_speed({**row, "latency_p50_ms": 134.0}, csv)
+    df = pd.read_csv(csv)
+    assert len(df) == 2 and df.latency_p50_ms.dropna().tolist() == [134.0]
+
+
 def test_malformed_speed_rows_are_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match="expected one of"):
         record_speed({"what": "fast", "device": "cpu", "gaussians": 1, "size": 1, "batch": 1}, tmp_path / "s.csv")

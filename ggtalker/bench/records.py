@@ -132,6 +132,21 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+def _key_of(values) -> tuple[str, ...]:
+    """A row's key values as text that does not depend on how they were read: a column with an empty cell
+    reads back as floats (1024 -> 1024.0), so numbers are compared by value, empty cells as ''."""
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip()):
+            out.append("")
+            continue
+        try:
+            out.append(f"{float(v):.6g}")
+        except (TypeError, ValueError):
+            out.append(str(v))
+    return tuple(out)
+
+
 def upsert_csv(path: Path, new_rows: list[dict], key: list[str], columns: list[str]) -> pd.DataFrame:
     """Upsert ``new_rows`` into the CSV at ``path``: a row replaces the one with the same ``key`` values;
     sorted by ``key``, written atomically under a file lock, so concurrent writers lose nothing.
@@ -143,8 +158,8 @@ def upsert_csv(path: Path, new_rows: list[dict], key: list[str], columns: list[s
     with FileLock(str(path) + ".lock", timeout=600):
         old = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=columns)
         new = pd.DataFrame(new_rows, columns=columns)
-        keys = set(map(tuple, new[key].astype(str).to_numpy()))
-        keep = [tuple(r) not in keys for r in old[key].astype(str).to_numpy()] if len(old) else []
+        keys = {_key_of(r) for r in new[key].to_numpy()}
+        keep = [_key_of(r) not in keys for r in old[key].to_numpy()] if len(old) else []
         df = pd.concat([old[keep] if len(old) else old, new], ignore_index=True).reindex(columns=columns)
         df = df.sort_values(key, kind="stable").reset_index(drop=True)
         atomic_write_text(path, df.to_csv(index=False, float_format="%.6g"))
