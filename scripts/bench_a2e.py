@@ -16,6 +16,18 @@ import time
 import numpy as np
 
 
+def bench_audio(seconds: float, audio: np.ndarray | None = None) -> np.ndarray:
+    """``seconds`` of 16 kHz audio: ``audio`` or, when None, SynthTalk speech (4 training-split sentences),
+    zero-padded or cut to length so every run predicts the same number of frames."""
+    if audio is None:
+        from ggtalker.synth.performance import perform
+        from ggtalker.synth.sentences import TRAIN_VOICES, sentences
+
+        audio = perform(" ".join(sentences("en", "train")[:4]), TRAIN_VOICES[0], seed=0).audio
+    n = int(seconds * 16000)
+    return np.pad(audio, (0, max(0, n - len(audio))))[:n]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--wav", help="a WAV file (any rate; read at 16 kHz)")
@@ -32,14 +44,7 @@ def main() -> None:
     from ggtalker.a2e.prior import A2EPrior
     from ggtalker.core.audio import load_audio
 
-    if args.wav:
-        audio = load_audio(args.wav)
-    else:
-        from ggtalker.synth.performance import perform
-        from ggtalker.synth.sentences import TRAIN_VOICES, sentences
-
-        audio = perform(" ".join(sentences("en", "train")[:4]), TRAIN_VOICES[0], seed=0).audio
-    audio = np.pad(audio, (0, max(0, int(args.seconds * 16000) - len(audio))))[: int(args.seconds * 16000)]
+    audio = bench_audio(args.seconds, load_audio(args.wav) if args.wav else None)
     t0 = time.perf_counter()
     prior = A2EPrior.load(args.checkpoint) if args.checkpoint else A2EPrior.from_zoo(args.zoo)
     load_s = time.perf_counter() - t0

@@ -20,16 +20,28 @@ from ggtalker.render.gaussians import rasterization
 from ggtalker.render.scenes import head_scene
 
 
-def bench(n: int, size: int, reps: int, backward: bool, tile_size: int | None, n_cams: int = 1) -> dict:
+def scene_params(n: int, size: int, backward: bool, n_cams: int = 1) -> dict[str, torch.Tensor]:
+    """The benchmark's :func:`head_scene`, its Gaussian parameters requiring grad when ``backward``."""
     scene = head_scene(n, size, n_cams=n_cams)
-    params = {k: v.requires_grad_(backward and k not in ("viewmats", "Ks")) for k, v in scene.items()}
+    return {k: v.requires_grad_(backward and k not in ("viewmats", "Ks")) for k, v in scene.items()}
+
+
+def render(params: dict[str, torch.Tensor], size: int, backward: bool,
+           tile_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor, dict]:
+    """One timed unit: a torch-backend render of ``params`` at ``size``², plus its backward when ``backward``."""
+    with torch.set_grad_enabled(backward):
+        img, alpha, meta = rasterization(*params.values(), size, size, backend="torch", tile_size=tile_size)
+        if backward:
+            (img.sum() + alpha.sum()).backward()
+    return img, alpha, meta
+
+
+def bench(n: int, size: int, reps: int, backward: bool, tile_size: int | None, n_cams: int = 1) -> dict:
+    params = scene_params(n, size, backward, n_cams)
     times, cpu, meta = [], [], {}
     for i in range(reps + 1):
         t0, c0 = time.perf_counter(), time.process_time()
-        with torch.set_grad_enabled(backward):
-            img, alpha, meta = rasterization(*params.values(), size, size, backend="torch", tile_size=tile_size)
-            if backward:
-                (img.sum() + alpha.sum()).backward()
+        img, alpha, meta = render(params, size, backward, tile_size)
         if i:  # the first call warms allocators and caches
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
