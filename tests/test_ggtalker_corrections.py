@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ggtalker.gaussians.adapt import HeadAdaptConfig, adaptation_loss
+from ggtalker.gaussians.adapt import HeadAdaptConfig, refine_corrections
 from ggtalker.gaussians.corrections import Corrections, second_differences
 from ggtalker.gaussians.data import FrameSet
 from ggtalker.gaussians.render import render_head
@@ -45,21 +45,14 @@ def _errors(pose: torch.Tensor, truth: torch.Tensor) -> tuple[float, float]:
 
 
 def _fit(mode: str, w_smooth: float, steps: int = 100) -> tuple[float, float]:
-    """The joint stage's correction loop on a frozen, correct head (adapt_identity's losses and schedule)."""
+    """The corrections alone on a frozen, correct head: the adaptation's refine stage."""
     head, uv, fs, truth = _scene()
-    cfg = HeadAdaptConfig(corrections=mode, w_smooth=w_smooth, w_mask=0.0, w_reg=0.0, lr_params=5e-3, lr_final=0.1)
+    cfg = HeadAdaptConfig(corrections=mode, w_smooth=w_smooth, w_mask=0.0, w_reg=0.0, lr_params=5e-3, lr_final=0.1,
+                          batch=4)
     corr = Corrections(fs.params, fs.clip_index, mode)
-    opt = torch.optim.Adam(corr.parameters(), lr=cfg.lr_params)
-    g = torch.Generator().manual_seed(0)
-    for i in range(steps):
-        opt.param_groups[0]["lr"] = cfg.lr_params * cfg.lr_final ** (i / steps)
-        idx = torch.randint(N, (4,), generator=g).tolist()
-        b = fs.take(idx)
-        b.params = corr.params(idx)
-        loss = adaptation_loss(head, uv.detach(), None, b, cfg) + cfg.w_anchor * corr.penalty(idx) + cfg.w_smooth * corr.roughness()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    uv_before = uv.clone()
+    refine_corrections(head, uv, None, fs, corr, cfg, steps, torch.Generator().manual_seed(0))
+    assert torch.equal(uv, uv_before)
     return _errors(corr.params()["pose"].detach(), truth["pose"])
 
 

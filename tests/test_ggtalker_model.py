@@ -57,6 +57,20 @@ def test_one_adaptation_step_reduces_the_loss(prior: E2VPrior) -> None:
     assert after < before
 
 
+def test_the_refine_stage_moves_only_the_corrections(prior: E2VPrior) -> None:
+    from ggtalker.gaussians.adapt import adapt_identity
+
+    fs = frameset([_clip(prior, 4, seed=2)])
+    base = dict(steps_uv=2, steps_joint=2, batch=2, max_side=SIZE)
+    plain = adapt_identity(prior, fs, HeadAdaptConfig(**base), progress=False)
+    refined = adapt_identity(prior, fs, HeadAdaptConfig(**base, steps_refine=3), progress=False)
+    # The same head (the refine stage comes after the head's last step), other training-frame parameters.
+    assert torch.equal(plain.uvmap, refined.uvmap)
+    assert {k: torch.equal(v, refined.color_mlp[k]) for k, v in plain.color_mlp.items()} == {k: True for k in plain.color_mlp}
+    moved = [k for k in plain.train_params if not np.array_equal(plain.train_params[k], refined.train_params[k])]
+    assert "pose" in moved and len(refined.report["loss_refine"]) > 0 and "loss_refine" not in plain.report
+
+
 def test_inpainter_keeps_pixels_outside_its_region() -> None:
     torch.manual_seed(0)
     inp = BodyInpainter(width=4)

@@ -19,12 +19,14 @@
 #   reach when training and test parameters share one frame (no tracker bias).
 # frame: set corr's first-prior corrections (v2p0's configuration) on the identities of $IDS (default 0 1 2),
 #   each job limited to $LIMIT s (default 400).
+# refine: set frame plus a last stage that refines only the corrections, the head frozen
+#   (adapt.steps_refine=$REFINE, default 300): the training split's remaining pose error. Not yet run.
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|biased}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|biased}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
 PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
@@ -62,6 +64,9 @@ case "$SET" in
   frame) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
     JOBS=()
     for k in ${IDS:-0 1 2}; do JOBS+=("v2f$k:${LIMIT:-400}:$D --method ggtalker --only $k --label ggtalker_v2_frame --set $V2 $PC"); done;;
+  refine) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8 adapt.steps_refine=${REFINE:-300}"
+    JOBS=()
+    for k in ${IDS:-0 1 2}; do JOBS+=("v2r$k:${LIMIT:-420}:$D --method ggtalker --only $k --label ggtalker_v2_refine --set $V2 $PC"); done;;
   biased) C='adapt.corrections=smooth adapt.lr_params=5e-3'
     PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
     U='--source train_tracker_bias=true'
@@ -70,7 +75,7 @@ case "$SET" in
     "v2b0:420:$D --method ggtalker --only 0 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b1:420:$D --method ggtalker --only 1 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b2:420:$D --method ggtalker --only 2 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C");;
-  *) echo "unknown set $SET (first, v2, corr, exact, frame, biased)"; exit 2;;
+  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, biased)"; exit 2;;
 esac
 export OUT
 # Clips the warm-up does not render (other source settings) are rendered here, in parallel, before the jobs:
