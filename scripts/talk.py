@@ -110,9 +110,11 @@ def _stream(a: argparse.Namespace, talker: Talker, identity: Identity, audio: np
         pass
     paced = PacedAudio(audio, int(round(a.chunk_ms / 1000 * SAMPLE_RATE)), SAMPLE_RATE)
     outputs: list[tuple[int, float]] = []
+    timings: dict[str, float] = {}
     n = 0
     with contextlib.nullcontext() if a.no_video else VideoWriter(a.out, a.fps, a.size, a.size, audio=audio) as video:
-        for c in talker.stream(identity, paced, a.camera, a.size, a.fps, a.lookahead, pose=pose, seed=a.seed):
+        for c in talker.stream(identity, paced, a.camera, a.size, a.fps, a.lookahead, pose=pose, seed=a.seed,
+                               timings=timings):
             if video is not None:
                 video.write(c.frames)
             n += len(c.frames)
@@ -124,6 +126,9 @@ def _stream(a: argparse.Namespace, talker: Talker, identity: Identity, audio: np
     print(f"{'dropped' if a.no_video else 'wrote ' + a.out}: {n} frames {a.size}x{a.size} streamed in {a.chunk_ms:g} ms chunks, lookahead {a.lookahead}; "
           f"chunk-to-frames latency p50 {p50:.0f} ms, p95 {p95:.0f} ms; {wall:.1f} s for {len(audio) / SAMPLE_RATE:.1f} s "
           f"of audio ({n / wall:.1f} frames/s; {len(paced.pushes)} pushes for {sum(paced.pushes)} chunks)")
+    pushes = len(paced.pushes) + 1  # and the flush
+    print("per push: " + ", ".join(f"{k} {v / pushes * 1000:.1f} ms" for k, v in timings.items())
+          + f" (of {a.chunk_ms:g} ms of audio a chunk)")
     if a.record_speed:
         from ggtalker.bench.records import device_name
         from ggtalker.bench.speed import record_speed

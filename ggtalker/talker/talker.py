@@ -319,7 +319,8 @@ class Talker:
 
     def stream(self, identity: Identity, audio_chunks: Iterable[np.ndarray], camera: str = "frontal",
                size: int | tuple[int, int] = 256, fps: float = 25.0, lookahead: int = 2,
-               pose: np.ndarray | None = None, seed: int = 0) -> Iterator[TalkChunk]:
+               pose: np.ndarray | None = None, seed: int = 0,
+               timings: dict[str, float] | None = None) -> Iterator[TalkChunk]:
         """Live driving: frames as the audio arrives, in chunks of any length (e.g. 40-200 ms of 16 kHz audio).
 
         Each chunk is pushed to the audio prior's :class:`~ggtalker.a2e.stream.MotionStream`, and the frames it
@@ -331,6 +332,8 @@ class Talker:
             camera: a camera path name (:func:`ggtalker.core.cameras.camera_path`), frame ``i`` seen by its
                 ``i``-th camera.
             pose: ``(N, 6)`` head pose imposed on the first ``N`` frames (None: the prior moves the head).
+            timings: when given, accumulates seconds per stage (``motion`` for the audio prior's pushes, then
+                :meth:`render`'s), synchronised with the device.
         Yields:
             :class:`TalkChunk` without depth, ``start`` counting from the stream's first frame.
         """
@@ -345,13 +348,17 @@ class Talker:
             if n == 0:
                 return
             cams = camera_path(camera, n, (width, height), fps, start=done)
-            for c in self.render(identity, params, cams, width, height, depth=False):
+            for c in self.render(identity, params, cams, width, height, depth=False, timings=timings):
                 yield TalkChunk(done + c.start, c.frames, None)
             done += n
 
         for chunk in audio_chunks:
-            yield from frames_of(motion.push(chunk))
-        yield from frames_of(motion.flush())
+            with self._stage(timings, "motion"):
+                params = motion.push(chunk)
+            yield from frames_of(params)
+        with self._stage(timings, "motion"):
+            params = motion.flush()
+        yield from frames_of(params)
 
     def drive(self, identity: Identity, audio16k: np.ndarray, cameras: Cameras | str = "frontal",
               size: int | tuple[int, int] = 256, fps: float = 25.0, controls: dict[str, np.ndarray] | None = None,
