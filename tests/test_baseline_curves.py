@@ -123,3 +123,29 @@ def test_refuses_to_overwrite_a_saved_state(tmp_path):
     with pytest.raises(SystemExit, match="pass --resume"):
         train_curve(method, "toy", train, tmp_path / "c.csv", **kw)
     assert train_curve(method, "toy", train, tmp_path / "c.csv", resume=True, **kw).start_step == 2
+
+
+def test_a_run_killed_between_checkpoints_loses_only_the_steps_since_the_last(tmp_path):
+    train = toy_clip(3, 0, n_frames=15, size=24)
+    kw = dict(label="tg", scale="smoke", device="cpu", every=1, val_frames=2, checkpoint_every=2)
+    straight = METHODS.build("talking_gaussian", seed=0, **{**TINY["talking_gaussian"], "steps": 5})
+    train_curve(straight, "toy", train, tmp_path / "ref.csv", state_path=tmp_path / "ref.pt", **kw)
+
+    method = METHODS.build("talking_gaussian", seed=0, **{**TINY["talking_gaussian"], "steps": 5})
+    validate, calls = method.validate, []
+
+    def dies_at_step_3(state, clip, index):
+        calls.append(1)
+        if len(calls) == 4:  # steps 0, 1, 2 scored (checkpoint at 2), then the machine goes at step 3
+            raise KeyboardInterrupt
+        return validate(state, clip, index)
+
+    method.validate = dies_at_step_3
+    with pytest.raises(KeyboardInterrupt):
+        train_curve(method, "toy", train, tmp_path / "c.csv", state_path=tmp_path / "s.pt", **kw)
+    method.validate = validate
+    run = train_curve(method, "toy", train, tmp_path / "c.csv", state_path=tmp_path / "s.pt", resume=True, **kw)
+    assert (run.start_step, run.end_step) == (2, 5)
+    got, ref = pd.read_csv(tmp_path / "c.csv"), pd.read_csv(tmp_path / "ref.csv")
+    assert got["step"].tolist() == list(range(6))
+    np.testing.assert_allclose(got["val_loss"], ref["val_loss"], rtol=1e-6)
