@@ -7,8 +7,8 @@ Every baseline is trained per identity from its own clip, so nothing here loads 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -243,11 +243,84 @@ def l1_dssim(pred: torch.Tensor, target: torch.Tensor, lam: float = 0.2) -> torc
     return (1 - lam) * l1 + lam * (1 - ssim) / 2
 
 
+def photometric_loss(pred: torch.Tensor, target: torch.Tensor, alpha: torch.Tensor, head: torch.Tensor | None,
+                     ssim_weight: float, mask_weight: float) -> torch.Tensor:
+    """The 3D baselines' training loss: :func:`l1_dssim` of the composite plus ``mask_weight``·MSE of the head's
+    opacity against the head mask (which separates head from backdrop).
+
+    ``pred``/``target`` are ``(B, 3, H, W)`` images (``ssim_weight`` 0 also takes any matching shape, e.g. rays
+    ``(B, R, 3)``); ``alpha``/``head`` match each other (``(B, 1, H, W)`` or ``(B, R)``); ``head`` None skips the
+    mask term.
+    """
+    loss = l1_dssim(pred, target, ssim_weight)
+    if head is not None and mask_weight > 0:
+        loss = loss + mask_weight * (alpha - head).pow(2).mean()
+    return loss
+
+
+class DictState(dict):
+    """A dict of plain counters a training step keeps (wav2lip2d's sync gate), checkpointed like a module."""
+
+    def state_dict(self) -> dict:
+        return dict(self)
+
+    def load_state_dict(self, state: dict) -> None:
+        self.clear()
+        self.update(state)
+
+
+@dataclass
+class FitHook:
+    """Watches a baseline's training loop from outside it (the convergence curves, ``scripts/baseline_curves.py``).
+
+    Attributes:
+        every: call ``evaluate`` at step 0 (before any training), every ``every``-th step and the last (0: never).
+        evaluate: ``evaluate(step, state, losses)``: ``state`` is what ``prepare`` would return if training stopped
+            after ``step`` steps (the live modules, not copies: read them, never step them, draw no random numbers);
+            ``losses`` the training losses of steps ``1..step``.
+        checkpointer: ``checkpointer(modules, generators)`` → an object with ``begin(resume) -> (step, extra)`` and
+            ``maybe_save(step, **extra)`` (due steps) and ``save(step, **extra)`` (the last or a stop), e.g.
+            ``functools.partial(ggtalker.train.checkpoint.TrainingState, path, every)``; it gets the method's
+            modules, optimizer, scheduler and batch generators.
+        resume: continue from the checkpointer's saved state.
+        stop_after: leave the loop after this many steps (``evaluate`` may set it, e.g. on a time cap), saving a
+            checkpoint there; the state returned is the partly trained one.
+        extra: the caller's own counters (e.g. seconds trained), saved with each checkpoint, restored on resume.
+    """
+
+    every: int = 0
+    evaluate: Callable[[int, Any, list[float]], None] | None = None
+    checkpointer: Callable[[dict[str, Any], dict[str, torch.Generator]], Any] | None = None
+    resume: bool = False
+    stop_after: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 def fit(step: Callable[[int], torch.Tensor], optimizer: torch.optim.Optimizer, steps: int, desc: str,
-        scheduler: torch.optim.lr_scheduler.LRScheduler | None = None) -> list[float]:
-    """Run ``steps`` optimisation steps of ``step(i) -> loss``; return the loss history."""
-    history = []
-    bar = tqdm(range(steps), desc=desc, leave=False, mininterval=1.0)
+        scheduler: torch.optim.lr_scheduler.LRScheduler | None = None, hook: FitHook | None = None,
+        snapshot: Callable[[], Any] | None = None, modules: dict[str, Any] | None = None,
+        generators: dict[str, torch.Generator] | None = None) -> list[float]:
+    """Run ``steps`` optimisation steps of ``step(i) -> loss``; return the loss history.
+
+    With a ``hook``, ``snapshot()`` builds the method's state from the live modules for ``hook.evaluate``, and
+    ``modules`` (``{name: module}``, the optimizer and scheduler added here) and ``generators`` (the batch
+    samplers) are what ``hook.checkpointer`` saves and restores. Neither touches the random streams, so a run
+    with a hook trains exactly as one without.
+    """
+    history: list[float] = []
+    start, ckpt = 0, None
+    if hook is not None and hook.checkpointer is not None:
+        state = {**(modules or {}), "optimizer": optimizer, **({"scheduler": scheduler} if scheduler else {})}
+        ckpt = hook.checkpointer(state, generators or {})
+        start, saved = ckpt.begin(hook.resume)
+        history = list(saved.get("losses", []))
+        hook.extra.update(saved.get("extra", {}))
+        if len(history) != start:
+            raise RuntimeError(f"{desc}: the checkpoint at step {start} holds {len(history)} losses")
+    evaluating = hook is not None and hook.every > 0 and hook.evaluate is not None and snapshot is not None
+    if evaluating and start == 0:
+        hook.evaluate(0, snapshot(), history)
+    bar = tqdm(range(start, steps), desc=desc, leave=False, mininterval=1.0)
     for i in bar:
         optimizer.zero_grad(set_to_none=True)
         loss = step(i)
@@ -260,7 +333,28 @@ def fit(step: Callable[[int], torch.Tensor], optimizer: torch.optim.Optimizer, s
         history.append(float(loss.detach()))
         if i % 20 == 0:
             bar.set_postfix(loss=f"{history[-1]:.4f}")
+        done = i + 1
+        # Evaluate before saving: a run killed between the two re-trains from the previous checkpoint and
+        # re-evaluates, so no evaluated step is ever missing from the record.
+        if evaluating and (done % hook.every == 0 or done == steps):
+            hook.evaluate(done, snapshot(), history)
+        # Read after evaluate, which may set it (a time cap).
+        stopping = hook is not None and hook.stop_after is not None and done >= hook.stop_after
+        if ckpt is not None:
+            # The last step and a stop are saved too, so a resume re-trains nothing.
+            (ckpt.save if done == steps or stopping else ckpt.maybe_save)(done, losses=history, extra=dict(hook.extra))
+        if stopping:
+            break
     return history
+
+
+@dataclass
+class Validation:
+    """A baseline's score on held-out frames: its training loss there (deterministic: no jitter, fixed
+    references) and the frames it predicted ``(M, H, W, 3)`` uint8 (for the harness's image metrics)."""
+
+    loss: float
+    frames: np.ndarray
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:

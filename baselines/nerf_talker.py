@@ -25,19 +25,19 @@ Simplified:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from baselines.common import (
-    AudioNet, Backdrop, Standardiser, TriPlane, audio_features, audio_windows, backdrop_homographies, concat_clips,
-    drive_eye, drive_pose, fit, head_extent, head_to_camera, mlp, pixel_rays, resolve_device, seed_all, to_float,
-    to_uint8, train_eye, training_audio,
+    AudioNet, Backdrop, FitHook, Standardiser, TriPlane, Validation, audio_features, audio_windows,
+    backdrop_homographies, concat_clips, drive_eye, drive_pose, fit, head_extent, head_to_camera, mlp,
+    photometric_loss, pixel_rays, resolve_device, seed_all, to_float, to_uint8, train_eye, training_audio,
 )
 from ggtalker.bench.method import DriveRequest, Generation, Method
-from ggtalker.core.clip import MASK_HEAD, Clip
+from ggtalker.core.clip import MASK_HEAD, Cameras, Clip
 
 
 class AudioRadianceField(torch.nn.Module):
@@ -151,7 +151,8 @@ class NerfTalker(Method):
                 "doc": "baselines/nerf_talker.py, docs/baselines.md"}
 
     # ---------------------------------------------------------------------------------------- train
-    def prepare(self, identity: str, train: list[Clip]) -> NerfState:
+    def prepare(self, identity: str, train: list[Clip], hook: FitHook | None = None) -> NerfState:
+        """Train on the identity's clips; ``hook`` watches the loop (held-out loss, checkpoints: :class:`FitHook`)."""
         c = self.cfg
         gen = seed_all(self.seed)
         dev = resolve_device(self.device)
@@ -185,44 +186,76 @@ class NerfTalker(Method):
             bg = bg.gather(1, pi[..., None].expand(-1, -1, 3))
             pred = rgb + (1 - acc[..., None]) * bg
             gt = target[fi].gather(1, pi[..., None].expand(-1, -1, 3))
-            loss = (pred - gt).abs().mean()
-            if head is not None and c["mask_weight"] > 0:
-                loss = loss + c["mask_weight"] * (acc - head[fi].gather(1, pi)).pow(2).mean()
-            return loss
+            return photometric_loss(pred, gt, acc, None if head is None else head[fi].gather(1, pi), 0.0,
+                                    c["mask_weight"])
 
-        losses = fit(step, opt, c["steps"], f"{self.name} {identity}", sched)
-        return NerfState(field.eval(), backdrop.eval(), scaler, radius, clip.cameras.K[0], clip.cameras.w2c[0],
-                         clip.params.get("pose"), clip.params.get("blink"), losses)
+        def snapshot(losses: list[float] | None = None) -> NerfState:
+            return NerfState(field, backdrop, scaler, radius, clip.cameras.K[0], clip.cameras.w2c[0],
+                             clip.params.get("pose"), clip.params.get("blink"), losses or [])
+
+        losses = fit(step, opt, c["steps"], f"{self.name} {identity}", sched, hook=hook, snapshot=snapshot,
+                     modules={"field": field, "backdrop": backdrop}, generators={"batches": gen})
+        field.eval(), backdrop.eval()
+        return snapshot(losses)
+
+    def _frames(self, state: NerfState, audio: np.ndarray, fps: float, cameras: Cameras, pose: np.ndarray | None,
+                eye: np.ndarray, height: int, width: int,
+                index: np.ndarray) -> Iterator[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Render frames ``index`` of a drive one by one (stratified midpoints, no jitter): ``(i, composite
+        (1, 3, H, W), opacity (1, 1, H, W), camera depth (H, W))``; audio ``(S,)`` and cameras / pose ``(N, 6)`` /
+        eye ``(N, 1)`` cover all ``N`` frames."""
+        dev = resolve_device(self.device)
+        n, h, w, chunk = len(cameras.K), height, width, self.cfg["chunk"]
+        wins = audio_windows(state.scaler(audio_features(audio, n, fps)), self.cfg["window"] // 2)
+        wins = torch.from_numpy(wins).to(dev)
+        eye_t = torch.from_numpy(eye).to(dev)
+        K = torch.from_numpy(cameras.K.astype(np.float32)).to(dev)
+        h2c = torch.from_numpy(head_to_camera(cameras, pose)).to(dev)
+        homs = backdrop_homographies(cameras.K, cameras.w2c, state.train_K, state.train_w2c, pose,
+                                     force=(h, w) != tuple(state.backdrop.image.shape[-2:]))
+        for i in index:
+            o, d = pixel_rays(K[i : i + 1], h2c[i : i + 1], h, w)
+            code = state.field.audio(wins[i : i + 1])
+            rgb, acc, dep = [], [], []
+            for s in range(0, h * w, chunk):
+                r = render_rays(state.field, o[:, s : s + chunk], d[:, s : s + chunk], code, eye_t[i : i + 1],
+                                state.radius, self.cfg["n_samples"], jitter=False)
+                rgb.append(r[0]), acc.append(r[1]), dep.append(r[2])
+            rgb, acc, dep = torch.cat(rgb, 1), torch.cat(acc, 1), torch.cat(dep, 1)
+            bg = state.backdrop(None if homs is None else torch.from_numpy(homs[i : i + 1]).to(dev), h, w, 1)
+            alpha = acc.reshape(1, 1, h, w)
+            img = rgb.transpose(1, 2).reshape(1, 3, h, w) + (1 - alpha) * bg
+            # Ray-length depth → camera z (rays are unit length in the head frame, which is rigid).
+            dcam = torch.einsum("ij,pj->pi", h2c[i, :3, :3], d[0])[:, 2]
+            yield int(i), img, alpha, (dep[0] * dcam).reshape(h, w)
+
+    @torch.no_grad()
+    def validate(self, state: NerfState, clip: Clip, index: np.ndarray | None = None) -> Validation:
+        """The training loss (L1 + mask term) over every pixel of frames ``index`` (default all) of a held-out
+        clip of the identity, each rendered with its own pose, eye and audio window; the training loss on random
+        rays is an unbiased estimate of this per-pixel mean."""
+        dev = resolve_device(self.device)
+        index = np.arange(clip.n_frames) if index is None else np.asarray(index)
+        head = None if clip.masks is None else clip.masks == MASK_HEAD
+        total, frames = 0.0, []
+        for i, img, alpha, _ in self._frames(state, clip.audio, clip.fps, clip.cameras, clip.params.get("pose"),
+                                             train_eye(clip), clip.height, clip.width, index):
+            head_t = None if head is None else torch.from_numpy(head[i : i + 1]).to(dev)[:, None].float()
+            total += float(photometric_loss(img, to_float(clip.frames[i : i + 1], dev), alpha, head_t, 0.0,
+                                            self.cfg["mask_weight"]))
+            frames.append(to_uint8(img)[0])
+        return Validation(total / len(index), np.stack(frames))
 
     # ------------------------------------------------------------------------------------- generate
     @torch.no_grad()
     def generate(self, state: NerfState, request: DriveRequest) -> Generation:
-        dev = resolve_device(self.device)
-        n, h, w = request.n_frames, request.height, request.width
-        feats = audio_features(request.audio, n, request.fps)
-        wins = torch.from_numpy(audio_windows(state.scaler(feats), self.cfg["window"] // 2)).to(dev)
+        n = request.n_frames
         pose = drive_pose(request.controls, state.train_pose, n)
-        eye = torch.from_numpy(drive_eye(request.controls, state.train_blink, n)).to(dev)
-        K = torch.from_numpy(request.cameras.K.astype(np.float32)).to(dev)
-        h2c = torch.from_numpy(head_to_camera(request.cameras, pose)).to(dev)
-        homs = backdrop_homographies(request.cameras.K, request.cameras.w2c, state.train_K, state.train_w2c, pose,
-                                      force=(h, w) != tuple(state.backdrop.image.shape[-2:]))
+        eye = drive_eye(request.controls, state.train_blink, n)
         frames, depths = [], []
-        for i in range(n):
-            o, d = pixel_rays(K[i : i + 1], h2c[i : i + 1], h, w)
-            code = state.field.audio(wins[i : i + 1])
-            rgb, acc, dep = [], [], []
-            for s in range(0, h * w, self.cfg["chunk"]):
-                r = render_rays(state.field, o[:, s : s + self.cfg["chunk"]], d[:, s : s + self.cfg["chunk"]], code,
-                                eye[i : i + 1], state.radius, self.cfg["n_samples"], jitter=False)
-                rgb.append(r[0]), acc.append(r[1]), dep.append(r[2])
-            rgb, acc, dep = torch.cat(rgb, 1), torch.cat(acc, 1), torch.cat(dep, 1)
-            bg = state.backdrop(None if homs is None else torch.from_numpy(homs[i : i + 1]).to(dev), h, w, 1)
-            img = rgb.transpose(1, 2).reshape(1, 3, h, w) + (1 - acc.reshape(1, 1, h, w)) * bg
+        for _, img, _, depth in self._frames(state, request.audio, request.fps, request.cameras, pose, eye,
+                                             request.height, request.width, np.arange(n)):
             frames.append(to_uint8(img)[0])
-            # Ray-length depth → camera z (rays are unit length in the head frame, which is rigid).
-            dcam = torch.einsum("ij,pj->pi", h2c[i, :3, :3], d[0])[:, 2]
-            depths.append((dep[0] * dcam).reshape(h, w).cpu().numpy())
+            depths.append(depth.cpu().numpy())
         params = {} if pose is None else {"pose": pose}
         return Generation(frames=np.stack(frames), params=params, depth=np.stack(depths).astype(np.float32))
-

@@ -28,19 +28,19 @@ rasterizer on CPU).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from baselines.common import (
-    AudioNet, Backdrop, Standardiser, TriPlane, audio_features, audio_windows, backdrop_homographies, concat_clips,
-    drive_eye, drive_pose, fit, head_extent, head_to_camera, l1_dssim, mlp, resolve_device, seed_all, to_float,
-    to_uint8, train_eye, training_audio,
+    AudioNet, Backdrop, FitHook, Standardiser, TriPlane, Validation, audio_features, audio_windows,
+    backdrop_homographies, concat_clips, drive_eye, drive_pose, fit, head_extent, head_to_camera, mlp,
+    photometric_loss, resolve_device, seed_all, to_float, to_uint8, train_eye, training_audio,
 )
 from ggtalker.bench.method import DriveRequest, Generation, Method
-from ggtalker.core.clip import MASK_HEAD, Clip
+from ggtalker.core.clip import MASK_HEAD, Cameras, Clip
 
 
 def fibonacci_ball(n: int, radius: float, shell: float = 0.7, gen: torch.Generator | None = None) -> torch.Tensor:
@@ -154,7 +154,8 @@ class TalkingGaussian(Method):
                 "settings": self.cfg, "seed": self.seed, "device": self.device,
                 "doc": "baselines/talking_gaussian.py, docs/baselines.md"}
 
-    def prepare(self, identity: str, train: list[Clip]) -> GaussianState:
+    def prepare(self, identity: str, train: list[Clip], hook: FitHook | None = None) -> GaussianState:
+        """Train on the identity's clips; ``hook`` watches the loop (held-out loss, checkpoints: :class:`FitHook`)."""
         c = self.cfg
         gen = seed_all(self.seed)
         dev = resolve_device(self.device)
@@ -191,33 +192,63 @@ class TalkingGaussian(Method):
             rgb, alpha, _ = render(model, wins[fi], eye[fi], K[fi], h2c[fi], h, w)
             bg = backdrop(None if homs_t is None else homs_t[fi], h, w, len(fi))
             pred = rgb + (1 - alpha) * bg
-            loss = l1_dssim(pred, target[fi], c["ssim_weight"])
-            if head_t is not None and c["mask_weight"] > 0:
-                loss = loss + c["mask_weight"] * (alpha - head_t[fi]).pow(2).mean()
-            return loss
+            return photometric_loss(pred, target[fi], alpha, None if head_t is None else head_t[fi],
+                                    c["ssim_weight"], c["mask_weight"])
 
-        losses = fit(step, opt, c["steps"], f"{self.name} {identity}")
-        return GaussianState(model.eval(), backdrop.eval(), scaler, clip.cameras.K[0], clip.cameras.w2c[0],
-                             clip.params.get("pose"), clip.params.get("blink"), losses)
+        def snapshot(losses: list[float] | None = None) -> GaussianState:
+            return GaussianState(model, backdrop, scaler, clip.cameras.K[0], clip.cameras.w2c[0],
+                                 clip.params.get("pose"), clip.params.get("blink"), losses or [])
+
+        losses = fit(step, opt, c["steps"], f"{self.name} {identity}", hook=hook, snapshot=snapshot,
+                     modules={"model": model, "backdrop": backdrop}, generators={"batches": gen})
+        model.eval(), backdrop.eval()
+        return snapshot(losses)
+
+    def _frames(self, state: GaussianState, audio: np.ndarray, fps: float, cameras: Cameras, pose: np.ndarray | None,
+                eye: np.ndarray, height: int, width: int,
+                index: np.ndarray) -> Iterator[tuple[np.ndarray, torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Render frames ``index`` of a drive, 8 at a time: ``(indices, composite (b, 3, H, W), alpha (b, 1, H, W),
+        depth (b, H, W))``; audio ``(S,)`` and cameras / pose ``(N, 6)`` / eye ``(N, 1)`` cover all ``N`` frames."""
+        dev = resolve_device(self.device)
+        n = len(cameras.K)
+        wins = torch.from_numpy(audio_windows(state.scaler(audio_features(audio, n, fps)), self.cfg["window"] // 2))
+        K = torch.from_numpy(cameras.K.astype(np.float32))
+        h2c = torch.from_numpy(head_to_camera(cameras, pose))
+        homs = backdrop_homographies(cameras.K, cameras.w2c, state.train_K, state.train_w2c, pose,
+                                     force=(height, width) != tuple(state.backdrop.image.shape[-2:]))
+        for i in range(0, len(index), 8):
+            sl = index[i : i + 8]
+            rgb, alpha, depth = render(state.model, wins[sl].to(dev), torch.from_numpy(eye[sl]).to(dev), K[sl].to(dev),
+                                       h2c[sl].to(dev), height, width)
+            bg = state.backdrop(None if homs is None else torch.from_numpy(homs[sl]).to(dev), height, width, len(rgb))
+            yield sl, rgb + (1 - alpha) * bg, alpha, depth
+
+    @torch.no_grad()
+    def validate(self, state: GaussianState, clip: Clip, index: np.ndarray | None = None) -> Validation:
+        """The training loss on frames ``index`` (default all) of a held-out clip of the identity, each frame
+        rendered with its own pose, eye and audio window (the clip's audio, ``clip.n_frames`` frames)."""
+        dev = resolve_device(self.device)
+        index = np.arange(clip.n_frames) if index is None else np.asarray(index)
+        head = None if clip.masks is None else clip.masks == MASK_HEAD
+        total, frames = 0.0, []
+        for sl, pred, alpha, _ in self._frames(state, clip.audio, clip.fps, clip.cameras, clip.params.get("pose"),
+                                               train_eye(clip), clip.height, clip.width, index):
+            tgt = to_float(clip.frames[sl], dev)
+            head_t = None if head is None else torch.from_numpy(head[sl]).to(dev)[:, None].float()
+            loss = photometric_loss(pred, tgt, alpha, head_t, self.cfg["ssim_weight"], self.cfg["mask_weight"])
+            total += float(loss) * len(sl)  # both terms are means over frames of one size: weight by count
+            frames.append(to_uint8(pred))
+        return Validation(total / len(index), np.concatenate(frames))
 
     @torch.no_grad()
     def generate(self, state: GaussianState, request: DriveRequest) -> Generation:
-        dev = resolve_device(self.device)
-        n, h, w = request.n_frames, request.height, request.width
-        feats = audio_features(request.audio, n, request.fps)
-        wins = torch.from_numpy(audio_windows(state.scaler(feats), self.cfg["window"] // 2)).to(dev)
+        n = request.n_frames
         pose = drive_pose(request.controls, state.train_pose, n)
-        eye = torch.from_numpy(drive_eye(request.controls, state.train_blink, n)).to(dev)
-        K = torch.from_numpy(request.cameras.K.astype(np.float32)).to(dev)
-        h2c = torch.from_numpy(head_to_camera(request.cameras, pose)).to(dev)
-        homs = backdrop_homographies(request.cameras.K, request.cameras.w2c, state.train_K, state.train_w2c, pose,
-                                      force=(h, w) != tuple(state.backdrop.image.shape[-2:]))
+        eye = drive_eye(request.controls, state.train_blink, n)
         frames, depths = [], []
-        for i in range(0, n, 8):
-            sl = slice(i, i + 8)
-            rgb, alpha, depth = render(state.model, wins[sl], eye[sl], K[sl], h2c[sl], h, w)
-            bg = state.backdrop(None if homs is None else torch.from_numpy(homs[sl]).to(dev), h, w, len(rgb))
-            frames.append(to_uint8(rgb + (1 - alpha) * bg))
+        for _, pred, _, depth in self._frames(state, request.audio, request.fps, request.cameras, pose, eye,
+                                              request.height, request.width, np.arange(n)):
+            frames.append(to_uint8(pred))
             depths.append(depth.cpu().numpy())
         params = {} if pose is None else {"pose": pose}
         return Generation(frames=np.concatenate(frames), params=params, depth=np.concatenate(depths).astype(np.float32))

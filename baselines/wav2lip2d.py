@@ -33,8 +33,8 @@ import torch
 import torch.nn.functional as F
 
 from baselines.common import (
-    AudioNet, Standardiser, audio_features, audio_windows, concat_clips, fit, is_same_camera, plane_homography,
-    resolve_device, seed_all, to_float, to_uint8, training_audio, warp_images,
+    AudioNet, DictState, FitHook, Standardiser, Validation, audio_features, audio_windows, concat_clips, fit,
+    is_same_camera, plane_homography, resolve_device, seed_all, to_float, to_uint8, training_audio, warp_images,
 )
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.core.clip import MASK_HEAD, Clip
@@ -193,7 +193,8 @@ class Wav2Lip2D(Method):
         self._sync_status = f"on (expert {self.cfg['sync_expert']!r}, weight {self.cfg['sync_weight']})"
         return expert
 
-    def prepare(self, identity: str, train: list[Clip]) -> LipState:
+    def prepare(self, identity: str, train: list[Clip], hook: FitHook | None = None) -> LipState:
+        """Train on the identity's clips; ``hook`` watches the loop (held-out loss, checkpoints: :class:`FitHook`)."""
         c = self.cfg
         gen = seed_all(self.seed)
         dev = resolve_device(self.device)
@@ -210,7 +211,7 @@ class Wav2Lip2D(Method):
         sync_aux = _sync_inputs(clip, boxes_np, dev) if expert is not None else None
         opt = torch.optim.Adam(net.parameters(), lr=c["lr"], betas=(0.5, 0.999))
         s = c["crop"]
-        gate: dict[str, Any] = {"ema": None, "on": 0}
+        gate = DictState(ema=None, on=0)
 
         def step(_: int) -> torch.Tensor:
             start = torch.randint(0, n - WINDOW + 1, (c["batch"],), generator=gen)
@@ -232,14 +233,48 @@ class Wav2Lip2D(Method):
                     loss = loss + c["sync_weight"] * sync
             return loss
 
+        def snapshot(losses: list[float] | None = None, ref_index: int = 0) -> LipState:
+            return LipState(net, scaler, clip.frames, boxes_np, clip.cameras.K, clip.cameras.w2c,
+                            clip.params.get("pose"), ref_index, losses or [], self._sync_status)
+
         net.train()
-        losses = fit(step, opt, c["steps"], f"{self.name} {identity}")
+        losses = fit(step, opt, c["steps"], f"{self.name} {identity}", hook=hook, snapshot=snapshot,
+                     modules={"net": net, "gate": gate}, generators={"batches": gen})
         if expert is not None:
             self._sync_status += (f"; active {gate['on']}/{c['steps']} steps "
                                   f"(final sync BCE {gate['ema']:.3f}, gate {c['sync_gate']})")
         ref_index = int(torch.randint(0, n, (1,), generator=gen))
-        return LipState(net.eval(), scaler, clip.frames, boxes_np, clip.cameras.K, clip.cameras.w2c,
-                        clip.params.get("pose"), ref_index, losses, self._sync_status)
+        net.eval()
+        return snapshot(losses, ref_index)
+
+    @torch.no_grad()
+    def validate(self, state: LipState, clip: Clip, index: np.ndarray | None = None) -> Validation:
+        """The reconstruction loss (L1 on the face crop; the sync term, gated and expert-dependent, is left out)
+        on frames ``index`` (default all) of a held-out clip of the identity: each frame's crop with its lower half
+        masked, a reference crop from training frames spread evenly over the clip (training draws them at
+        random), the frame's own audio window. ``frames`` are the frames with the generated crop pasted in."""
+        dev = resolve_device(self.device)
+        index = np.arange(clip.n_frames) if index is None else np.asarray(index)
+        s, h, w = self.cfg["crop"], clip.height, clip.width
+        th, tw = state.frames.shape[1:3]
+        wins = audio_windows(state.scaler(audio_features(clip.audio, clip.n_frames, clip.fps)), self.cfg["window"] // 2)
+        boxes = face_boxes(clip.masks, h, w, clip.n_frames)
+        boxes[:, 2] = state.boxes[0, 2]  # the training crop scale: the generator was never shown another
+        refs = np.linspace(0, len(state.frames) - 1, len(index)).round().astype(int)
+        was = state.net.training
+        state.net.eval()
+        total, out = 0.0, []
+        for i0 in range(0, len(index), 16):
+            idx, ref = index[i0 : i0 + 16], refs[i0 : i0 + 16]
+            frames, bx = to_float(clip.frames[idx], dev), torch.from_numpy(boxes[idx]).to(dev)
+            tgt = F.grid_sample(frames, crop_grid(bx, s, h, w), mode="bilinear", align_corners=False)
+            refc = F.grid_sample(to_float(state.frames[ref], dev), crop_grid(torch.from_numpy(state.boxes[ref]).to(dev),
+                                 s, th, tw), mode="bilinear", align_corners=False)
+            crops = state.net(masked_input(tgt, refc), torch.from_numpy(wins[idx]).to(dev))
+            total += float((crops - tgt).abs().mean()) * len(idx)
+            out.append(to_uint8(paste(frames, crops, bx)))
+        state.net.train(was)
+        return Validation(total / len(index), np.concatenate(out))
 
     @torch.no_grad()
     def generate(self, state: LipState, request: DriveRequest) -> Generation:

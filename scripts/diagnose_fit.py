@@ -16,22 +16,10 @@ import argparse
 import logging
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
-from ggtalker.bench.fit_diagnostic import PARAM_ERRORS, diagnose_identity, figure, rows, write_rows
-from ggtalker.bench.method_config import merge, registered_spec
-from ggtalker.core.registry import METHODS, SUITES
-
-#: Suite source sizes per scale: the smoke suite's, and at full scale self_reenact's full-2id sizes (512², a 12 s
-#: adaptation clip; its YAML's scales table) but the identities of --identities (default: the full suite's).
-SIZES = {"smoke": {}, "full": {k: v for k, v in SUITES.spec("self_reenact")["params"]["scales"]["full-2id"]["source"].items() if k != "n_identities"}}
-
-
-def method_params(name: str, scale: str, overrides: list[str]) -> dict:
-    """The method's registered default at ``scale`` (its ``presets[scale]`` over its params), then
-    ``key=value`` overrides."""
-    spec = registered_spec(name, scale) or METHODS.spec(name)  # the latter raises, listing the registered names
-    return merge(spec["params"], OmegaConf.to_container(OmegaConf.from_dotlist(overrides)))
+from ggtalker.bench.fit_diagnostic import (
+    PARAM_ERRORS, SIZES, diagnose_identity, figure, method_params, rows, suite_cases, write_rows,
+)
+from ggtalker.core.registry import METHODS
 
 
 def main() -> None:
@@ -59,21 +47,10 @@ def main() -> None:
     # Built before any clip is rendered, so a bad parameter fails at once; --prepare-only needs no method.
     method = None if a.prepare_only else METHODS.build(
         {"target": METHODS.spec(a.method)["target"], "params": params, "name": a.method}, device=a.device, seed=a.seed)
-    src = dict(SIZES[a.scale])
-    if a.identities:
-        src["n_identities"] = a.identities
-    if a.size:
-        src["size"] = a.size
-    src.update(OmegaConf.to_container(OmegaConf.from_dotlist(a.source)))
-    suite = SUITES.build("self_reenact")
-    suite.source = {**suite.source, "params": {**(suite.source.get("params") or {}), **src}}
-    cases = suite.cases(scale=a.scale, seed=a.seed)
+    by_identity = suite_cases(a.scale, a.seed, a.identities, a.size, a.source)
     if a.prepare_only:
-        print(f"{len(cases)} cases ready")
+        print(f"{sum(map(len, by_identity.values()))} cases ready")
         return
-    by_identity: dict[str, list] = {}
-    for c in cases:
-        by_identity.setdefault(c.identity, []).append(c)
     if a.only is not None:
         by_identity = {k: v for i, (k, v) in enumerate(by_identity.items()) if i in a.only}
     results_all = {}

@@ -26,12 +26,13 @@ import numpy as np
 import pandas as pd
 
 from ggtalker.bench.method import DriveRequest, Generation, Method
+from ggtalker.bench.method_config import merge, registered_spec
 from ggtalker.bench.metric import Metric
 from ggtalker.bench.records import device_name, git_commit, upsert_csv
 from ggtalker.bench.runner import evaluate_case
 from ggtalker.core.atomic import write_bytes
 from ggtalker.core.clip import Clip, concat_clips, read_clip
-from ggtalker.core.registry import METRICS
+from ggtalker.core.registry import METHODS, METRICS, SUITES
 from ggtalker.synth.recipes import exact_params
 
 SPLITS = ("train", "test_oracle", "test_audio")
@@ -45,6 +46,42 @@ KEY = ["method", "scale", "device", "identity", "split"]
 PARAM_ERRORS = ("rot_err", "trans_err_mm", "jaw_err", "expr_err", "rot_bias", "trans_bias_mm")
 PARAM_COLUMNS = [f"{c}_tracked" for c in PARAM_ERRORS] + list(PARAM_ERRORS)
 COLUMNS = KEY + ["psnr_face", "ssim_face", "silhouette_iou", "n_frames", "n_gaussians", "adapt_s"] + PARAM_COLUMNS + ["commit"]
+
+
+#: Suite source sizes per scale: the smoke suite's, and at full scale self_reenact's full-2id sizes (512², a 12 s
+#: adaptation clip; its YAML's scales table) but the identities the caller asks for.
+_FULL_2ID = SUITES.spec("self_reenact")["params"]["scales"]["full-2id"]["source"]
+SIZES = {"smoke": {}, "full": {k: v for k, v in _FULL_2ID.items() if k != "n_identities"}}
+
+
+def method_params(name: str, scale: str, overrides: list[str]) -> dict:
+    """The method's registered default at ``scale`` (its ``presets[scale]`` over its params), then
+    ``key=value`` overrides."""
+    from omegaconf import OmegaConf
+
+    spec = registered_spec(name, scale) or METHODS.spec(name)  # the latter raises, listing the registered names
+    return merge(spec["params"], OmegaConf.to_container(OmegaConf.from_dotlist(overrides)))
+
+
+def suite_cases(scale: str, seed: int, identities: int | None = None, size: int | None = None,
+                source: list[str] | None = None) -> dict[str, list]:
+    """self_reenact's cases at :data:`SIZES` ``[scale]`` grouped by identity, in suite order (clips rendered or
+    read from the cache); ``identities``/``size`` override the suite's, ``source`` holds ``key=value``
+    source overrides (e.g. ``train_tracker_noise=0``)."""
+    from omegaconf import OmegaConf
+
+    src = dict(SIZES[scale])
+    if identities:
+        src["n_identities"] = identities
+    if size:
+        src["size"] = size
+    src.update(OmegaConf.to_container(OmegaConf.from_dotlist(source or [])))
+    suite = SUITES.build("self_reenact")
+    suite.source = {**suite.source, "params": {**(suite.source.get("params") or {}), **src}}
+    by_identity: dict[str, list] = {}
+    for c in suite.cases(scale=scale, seed=seed):
+        by_identity.setdefault(c.identity, []).append(c)
+    return by_identity
 
 
 @dataclass
