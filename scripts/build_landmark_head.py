@@ -18,8 +18,10 @@ detector's is the face's silhouette, and MediaPipe's mesh has no exact iBUG equi
 ±15°), the detector runs on the frames, and each of its 68 points is triangulated in the head frame (linear
 least squares over all views and identities) → ``points_<detector>``; the same at jaw 0.5 and 1 gives the
 detector's own jaw displacement (``jaw_<detector>``, ``jaw_quad_<detector>``: how its points move when the mouth
-opens, which for the lip points is not how SynthTalk's lip vertices move). The other bases stay SynthTalk's.
-Deterministic.
+opens, which for the lip points is not how SynthTalk's lip vertices move), and the same with each lip component
+(``CALIB_EXPR``) at ``EXPR_LEVEL`` gives the detector's own lip displacements (``expr_<detector>``; its other
+components are SynthTalk's): uncalibrated, they competed with the jaw for the mouth's opening. Blink stays
+SynthTalk's. Deterministic: rebuilt, the earlier arrays came out bit-identical.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--identities", type=int, default=24)
     ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--detectors", nargs="*", default=["mediapipe", "dlib68"])
+    ap.add_argument("--detectors", nargs="*", default=["mediapipe", "dlib68", "mediapipe_refined"])
     ap.add_argument("--calib-identities", type=int, default=8)
     ap.add_argument("--size", type=int, default=256)
     a = ap.parse_args()
@@ -82,6 +84,12 @@ def main() -> None:
             calibrated[f"points_{name}"] = p[0]
             calibrated[f"jaw_{name}"] = d_one - quad
             calibrated[f"jaw_quad_{name}"] = quad
+            # The lip components compete with the jaw for the mouth's opening, so they need the detector's own
+            # displacement too (linear, through EXPR_LEVEL); the others keep SynthTalk's.
+            expr = basis[:PARAM_DIMS["expr"]].copy()
+            for m, i in enumerate(CALIB_EXPR):
+                expr[i] = (p[len(JAW_LEVELS) + m] - p[0]) / EXPR_LEVEL
+            calibrated[f"expr_{name}"] = expr
     a.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(a.out, points=neutral.astype(np.float32), basis=basis.astype(np.float32),
                         jaw_quad=jaw_quad.astype(np.float32), meta_json=np.array(json.dumps(meta)),
@@ -93,13 +101,33 @@ def main() -> None:
 #: Calibration views (yaw, pitch) in degrees: the tracker's working range; jaw openings calibrated.
 VIEWS = [(y, p) for y in (-30, -15, 0, 15, 30) for p in (-15, 0, 15)]
 JAW_LEVELS = (0.0, 0.5, 1.0)
+#: Expression components calibrated per detector (lip_round .. smile: the ones that move the lips), each rendered
+#: alone at EXPR_LEVEL (about speech's upper range: SynthTalk's test clips have lip stds of 0.1-0.35).
+CALIB_EXPR = (0, 1, 2, 3, 4, 5)
+EXPR_LEVEL = 0.5
+
+
+def calibration_levels() -> list[dict[str, np.ndarray]]:
+    """The rendered parameter sets: :data:`JAW_LEVELS` (the first is neutral), then each of :data:`CALIB_EXPR`
+    at :data:`EXPR_LEVEL`; each ``{name: (1, D)}``."""
+    levels = []
+    for jaw in JAW_LEVELS:
+        p = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
+        p["jaw"][0, 0] = jaw
+        levels.append(p)
+    for i in CALIB_EXPR:
+        p = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
+        p["expr"][0, i] = EXPR_LEVEL
+        levels.append(p)
+    return levels
 
 
 def calibrate(detectors: list[str], seeds: list[int], size: int) -> tuple[dict[str, np.ndarray], dict]:
-    """Triangulate where each detector puts its 68 points on SynthTalk heads, at each of :data:`JAW_LEVELS`.
+    """Triangulate where each detector puts its 68 points on SynthTalk heads, at each of
+    :func:`calibration_levels`.
 
-    Returns ``{name: (len(JAW_LEVELS), 68, 3)}`` head-frame points and a summary. Renders once per identity, view and
-    jaw level; the head pose is zero, so the head frame is the world frame of the known camera.
+    Returns ``{name: (levels, 68, 3)}`` head-frame points and a summary. Renders once per identity, view and
+    level; the head pose is zero, so the head frame is the world frame of the known camera.
     """
     from ggtalker.core.audio import SAMPLE_RATE
     from ggtalker.synth.cameras import static_cameras
@@ -107,12 +135,11 @@ def calibrate(detectors: list[str], seeds: list[int], size: int) -> tuple[dict[s
     from ggtalker.track.landmarks import DETECTORS
 
     dets = {name: DETECTORS[name]() for name in detectors}
-    rows = {(name, j, k): ([], []) for name in detectors for j in range(len(JAW_LEVELS)) for k in range(68)}
+    levels = calibration_levels()
+    rows = {(name, j, k): ([], []) for name in detectors for j in range(len(levels)) for k in range(68)}
     found = {name: 0 for name in detectors}
     for seed in seeds:
-        for j, jaw in enumerate(JAW_LEVELS):
-            params = {k: np.zeros((1, d), np.float32) for k, d in PARAM_DIMS.items()}
-            params["jaw"][0, 0] = jaw
+        for j, params in enumerate(levels):
             perf = {"fps": 25.0, "audio": np.zeros(int(1 / 25 * SAMPLE_RATE), np.float32), "params": params}
             for yaw, pitch in VIEWS:
                 cams = static_cameras(1, size, yaw, pitch)
@@ -131,10 +158,11 @@ def calibrate(detectors: list[str], seeds: list[int], size: int) -> tuple[dict[s
                             rows[(name, j, k)][0].append(r[:3])
                             rows[(name, j, k)][1].append(-r[3])
     out = {name: np.stack([np.stack([np.linalg.lstsq(np.array(rows[(name, j, k)][0]), np.array(rows[(name, j, k)][1]),
-                                                     rcond=None)[0] for k in range(68)]) for j in range(len(JAW_LEVELS))])
+                                                     rcond=None)[0] for k in range(68)]) for j in range(len(levels))])
            for name in detectors}
-    info = {"views": VIEWS, "jaw_levels": list(JAW_LEVELS), "identities": len(seeds), "size": size,
-            "frames": len(seeds) * len(VIEWS) * len(JAW_LEVELS), "frames_detected": found}
+    info = {"views": VIEWS, "jaw_levels": list(JAW_LEVELS), "expr_components": list(CALIB_EXPR),
+            "expr_level": EXPR_LEVEL, "identities": len(seeds), "size": size,
+            "frames": len(seeds) * len(VIEWS) * len(levels), "frames_detected": found}
     return out, info
 
 

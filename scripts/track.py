@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, required=True, help="the clip folder to write")
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--fps", type=float, default=25.0)
-    ap.add_argument("--detector", choices=sorted(DETECTORS), default="mediapipe")
+    ap.add_argument("--detector", choices=sorted(DETECTORS), default="mediapipe_refined")
     ap.add_argument("--head", choices=sorted(HEADS), default="synthtalk")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -1,12 +1,12 @@
 """Track SynthTalk test clips from their frames alone and compare with the world's truth (docs/tracking.md).
 
-    python scripts/validate_tracker.py --identities 4 --seconds 2 --size 512 --out /tmp/track_val.csv
+    python scripts/validate_tracker.py --identities 5 --seconds 2 --size 512 --out /tmp/track_val.csv
 
 Each test identity speaks a test sentence (its own natural head motion) to a handheld phone camera at a base yaw
 cycling through -30, -15, 0, 15, 30 degrees. Three tracks per clip: the detector on the frames with the head
-calibrated to it (``mediapipe`` by default: what a real video gets), the clip's exact SynthTalk landmarks (the fit
-alone, no detector error), and the no-tracking baselines (zero pose and expression, the clip's mean jaw; seen by the
-tracker's frontal camera, or by the true camera).
+calibrated to it (``mediapipe_refined`` by default: what a real video gets), the clip's exact SynthTalk landmarks
+(the fit alone, no detector error), and the no-tracking baselines (zero pose and expression, the clip's mean jaw;
+seen by the tracker's frontal camera, or by the true camera).
 Errors against the truth: head rotation and translation in the camera frame (monocular tracking knows the head
 relative to the camera), jaw correlation and MAE, expression MAE, and 68-landmark reprojection error in pixels
 against SynthTalk's projected landmarks. Prints the medians over clips and writes one CSV row per clip and track.
@@ -30,7 +30,7 @@ from ggtalker.synth.splits import TEST_IDENTITIES
 from ggtalker.synth.world import render_clip
 from ggtalker.track.accuracy import track_accuracy
 from ggtalker.track.fit import fit_landmarks, frontal_w2c
-from ggtalker.track.heads import get_head
+from ggtalker.track.heads import SynthTalkLandmarkHead, get_head
 from ggtalker.track.landmarks import DETECTORS, detect_video
 
 YAWS = (-30.0, -15.0, 0.0, 15.0, 30.0)
@@ -53,7 +53,9 @@ def main() -> None:
     ap.add_argument("--identities", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--size", type=int, default=512)
-    ap.add_argument("--detector", default="mediapipe", choices=sorted(DETECTORS))
+    ap.add_argument("--detector", default="mediapipe_refined", choices=sorted(DETECTORS))
+    ap.add_argument("--calibrated-expr", action="store_true",
+                    help="the detector's own lip displacements, not SynthTalk's (SynthTalkLandmarkHead.load)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/track_val.csv"))
     ap.add_argument("--baselines-only", action="store_true", help="no rendering: the baselines' rows only")
     a = ap.parse_args()
@@ -74,7 +76,8 @@ def main() -> None:
         t0 = time.perf_counter()
         det = detect_video(DETECTORS[a.detector](), clip.frames)
         detect_s = time.perf_counter() - t0
-        for name, lmk, head in ((a.detector, det, get_head("synthtalk", a.detector)),
+        calibrated = SynthTalkLandmarkHead.load(a.detector, calibrated_expr=a.calibrated_expr)
+        for name, lmk, head in ((a.detector, det, calibrated),
                                 ("exact_landmarks", clip.landmarks, get_head("synthtalk"))):
             t0 = time.perf_counter()
             r = fit_landmarks(lmk, a.size, a.size, head)

@@ -75,10 +75,14 @@ class SynthTalkLandmarkHead:
     identity_dims: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, detector: str | None = None, path: str | Path = LANDMARK_HEAD_ASSET) -> "SynthTalkLandmarkHead":
+    def load(cls, detector: str | None = None, path: str | Path = LANDMARK_HEAD_ASSET,
+             calibrated_expr: bool = False) -> "SynthTalkLandmarkHead":
         """The asset's head; with ``detector``, its neutral points are where that detector puts the 68 points on
         SynthTalk heads (``points_<detector>``, triangulated by scripts/build_landmark_head.py), else SynthTalk's
-        own landmark vertices (for landmarks projected from them, as SynthTalk clips carry)."""
+        own landmark vertices (for landmarks projected from them, as SynthTalk clips carry). The detector's jaw
+        displacement is calibrated the same way and, with ``calibrated_expr`` where the asset has them
+        (``expr_<detector>``), its lip components' displacements. Off by default: on SynthTalk they lowered the
+        jaw MAE but not its correlation, and cost ~0.1-0.3° of rotation (docs/tracking.md)."""
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: landmark head missing; build it with scripts/build_landmark_head.py")
@@ -92,6 +96,8 @@ class SynthTalkLandmarkHead:
             det = key[len("points_"):]
             if detector is not None and f"jaw_{det}" in z:  # the detector's own jaw displacement, calibrated
                 basis[10], quad = z[f"jaw_{det}"], z[f"jaw_quad_{det}"]
+            if detector is not None and calibrated_expr and f"expr_{det}" in z:  # and its lip components'
+                basis[:10] = z[f"expr_{det}"]
             return cls(torch.from_numpy(z[key]), torch.from_numpy(basis), torch.from_numpy(quad),
                        json.loads(str(z["meta_json"])), name=f"synthtalk:{detector or 'vertices'}")
 

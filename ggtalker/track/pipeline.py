@@ -42,7 +42,7 @@ class TrackSettings:
 
     size: int = 512
     fps: float = 25.0
-    detector: str = "mediapipe"
+    detector: str = "mediapipe_refined"
     head: str = "synthtalk"
     template: str = "head_template"
     fit: FitConfig = field(default_factory=FitConfig)
