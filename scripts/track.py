@@ -1,6 +1,6 @@
 """Track a video of one person into a GGTalker clip: face crop, landmarks, head fit, masks.
 
-    python scripts/track.py VIDEO --out CLIP_DIR [--size 512] [--fps 25] [--detector mediapipe] [--head synthtalk]
+    python scripts/track.py VIDEO --out CLIP_DIR [--size 512] [--fps 25] [--detector mediapipe_refined] [--head synthtalk]
 
 Writes the clip folder (frames.mp4, audio.wav at 16 kHz, cameras.npz, params.npz {expr, jaw, blink, pose},
 masks.npz, landmarks.npy; see ggtalker/core/clip.py) and prints the reprojection error and the time per
