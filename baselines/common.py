@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, Callable
 
 import numpy as np
@@ -360,6 +361,17 @@ class Validation:
 def to_uint8(images: torch.Tensor) -> np.ndarray:
     """``(N, 3, H, W)`` float in [0, 1] → ``(N, H, W, 3)`` uint8."""
     return (images.clamp(0, 1) * 255 + 0.5).byte().permute(0, 2, 3, 1).cpu().numpy()
+
+
+def collect_frames(rendered: Iterable[tuple[Any, torch.Tensor, Any, torch.Tensor]]) -> tuple[np.ndarray, np.ndarray]:
+    """A renderer's ``(index, rgb (B, 3, H, W), alpha, depth (B, H, W) or (H, W))`` chunks → uint8 frames
+    ``(N, H, W, 3)`` and float32 depth ``(N, H, W)``, in order."""
+    frames, depths = [], []
+    for _, rgb, _, depth in rendered:
+        frames.append(to_uint8(rgb))
+        d = depth.cpu().numpy()
+        depths.append(d[None] if d.ndim == 2 else d)
+    return np.concatenate(frames), np.concatenate(depths).astype(np.float32)
 
 
 def to_float(frames: np.ndarray, device: torch.device) -> torch.Tensor:

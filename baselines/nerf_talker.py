@@ -33,8 +33,8 @@ import torch.nn.functional as F
 
 from baselines.common import (
     AudioNet, Backdrop, FitHook, Standardiser, TriPlane, Validation, audio_features, audio_windows,
-    backdrop_homographies, concat_clips, drive_eye, drive_pose, fit, head_extent, head_to_camera, mlp,
-    photometric_loss, pixel_rays, resolve_device, seed_all, to_float, to_uint8, train_eye, training_audio,
+    backdrop_homographies, collect_frames, concat_clips, drive_eye, drive_pose, fit, head_extent, head_to_camera,
+    mlp, photometric_loss, pixel_rays, resolve_device, seed_all, to_float, to_uint8, train_eye, training_audio,
 )
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.core.clip import MASK_HEAD, Cameras, Clip
@@ -252,10 +252,6 @@ class NerfTalker(Method):
         n = request.n_frames
         pose = drive_pose(request.controls, state.train_pose, n)
         eye = drive_eye(request.controls, state.train_blink, n)
-        frames, depths = [], []
-        for _, img, _, depth in self._frames(state, request.audio, request.fps, request.cameras, pose, eye,
-                                             request.height, request.width, np.arange(n)):
-            frames.append(to_uint8(img)[0])
-            depths.append(depth.cpu().numpy())
-        params = {} if pose is None else {"pose": pose}
-        return Generation(frames=np.stack(frames), params=params, depth=np.stack(depths).astype(np.float32))
+        frames, depth = collect_frames(self._frames(state, request.audio, request.fps, request.cameras, pose, eye,
+                                                    request.height, request.width, np.arange(n)))
+        return Generation(frames=frames, params={} if pose is None else {"pose": pose}, depth=depth)
