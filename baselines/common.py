@@ -374,6 +374,36 @@ def collect_frames(rendered: Iterable[tuple[Any, torch.Tensor, Any, torch.Tensor
     return np.concatenate(frames), np.concatenate(depths).astype(np.float32)
 
 
+def validation_loss(rendered: Iterable[tuple[Any, torch.Tensor, torch.Tensor, Any]], clip: Clip, n_frames: int,
+                    ssim_weight: float, mask_weight: float, device: torch.device) -> "Validation":
+    """:func:`photometric_loss` of a renderer's chunks ``(frame index or slice, rgb (B, 3, H, W), alpha
+    (B, 1, H, W), depth)`` against ``clip``'s frames (its head mask for the mask term), the mean over the
+    ``n_frames`` rendered frames, with the rendered frames."""
+    head = None if clip.masks is None else clip.masks == MASK_HEAD
+    total, frames = 0.0, []
+    for i, rgb, alpha, _ in rendered:
+        sl = slice(int(i), int(i) + 1) if np.isscalar(i) else i
+        tgt = to_float(clip.frames[sl], device)
+        head_t = None if head is None else torch.from_numpy(head[sl]).to(device)[:, None].float()
+        loss = photometric_loss(rgb, tgt, alpha, head_t, ssim_weight, mask_weight)
+        total += float(loss) * len(tgt)  # a mean over the chunk's frames: weighted by their count
+        frames.append(to_uint8(rgb))
+    return Validation(total / n_frames, np.concatenate(frames))
+
+
+def drive_frames(render: Callable[..., Iterable], state: Any, request: Any, train_pose: np.ndarray | None,
+                 train_blink: np.ndarray | None) -> tuple[np.ndarray, dict, np.ndarray]:
+    """Frames ``(N, H, W, 3)``, params and depth ``(N, H, W)`` of a request (a :class:`DriveRequest`) rendered
+    by ``render(state, audio, fps, cameras, pose, eye, height, width, index)`` (a method's frame renderer),
+    the head pose and eyes driven as :func:`drive_pose` / :func:`drive_eye` say."""
+    n = request.n_frames
+    pose = drive_pose(request.controls, train_pose, n)
+    eye = drive_eye(request.controls, train_blink, n)
+    frames, depth = collect_frames(render(state, request.audio, request.fps, request.cameras, pose, eye,
+                                          request.height, request.width, np.arange(n)))
+    return frames, {} if pose is None else {"pose": pose}, depth
+
+
 def to_float(frames: np.ndarray, device: torch.device) -> torch.Tensor:
     """``(N, H, W, 3)`` uint8 → ``(N, 3, H, W)`` float in [0, 1] on ``device``."""
     return torch.from_numpy(np.ascontiguousarray(frames)).to(device).permute(0, 3, 1, 2).float().div_(255.0)

@@ -33,8 +33,8 @@ import torch.nn.functional as F
 
 from baselines.common import (
     AudioNet, Backdrop, FitHook, Standardiser, TriPlane, Validation, audio_features, audio_windows,
-    backdrop_homographies, collect_frames, concat_clips, drive_eye, drive_pose, fit, head_extent, head_to_camera,
-    mlp, photometric_loss, pixel_rays, resolve_device, seed_all, to_float, to_uint8, train_eye, training_audio,
+    backdrop_homographies, concat_clips, drive_frames, fit, head_extent, head_to_camera, mlp, photometric_loss,
+    pixel_rays, resolve_device, seed_all, to_float, train_eye, training_audio, validation_loss,
 )
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.core.clip import MASK_HEAD, Cameras, Clip
@@ -234,24 +234,13 @@ class NerfTalker(Method):
         """The training loss (L1 + mask term) over every pixel of frames ``index`` (default all) of a held-out
         clip of the identity, each rendered with its own pose, eye and audio window; the training loss on random
         rays is an unbiased estimate of this per-pixel mean."""
-        dev = resolve_device(self.device)
         index = np.arange(clip.n_frames) if index is None else np.asarray(index)
-        head = None if clip.masks is None else clip.masks == MASK_HEAD
-        total, frames = 0.0, []
-        for i, img, alpha, _ in self._frames(state, clip.audio, clip.fps, clip.cameras, clip.params.get("pose"),
-                                             train_eye(clip), clip.height, clip.width, index):
-            head_t = None if head is None else torch.from_numpy(head[i : i + 1]).to(dev)[:, None].float()
-            total += float(photometric_loss(img, to_float(clip.frames[i : i + 1], dev), alpha, head_t, 0.0,
-                                            self.cfg["mask_weight"]))
-            frames.append(to_uint8(img)[0])
-        return Validation(total / len(index), np.stack(frames))
+        rendered = self._frames(state, clip.audio, clip.fps, clip.cameras, clip.params.get("pose"), train_eye(clip),
+                                clip.height, clip.width, index)
+        return validation_loss(rendered, clip, len(index), 0.0, self.cfg["mask_weight"], resolve_device(self.device))
 
     # ------------------------------------------------------------------------------------- generate
     @torch.no_grad()
     def generate(self, state: NerfState, request: DriveRequest) -> Generation:
-        n = request.n_frames
-        pose = drive_pose(request.controls, state.train_pose, n)
-        eye = drive_eye(request.controls, state.train_blink, n)
-        frames, depth = collect_frames(self._frames(state, request.audio, request.fps, request.cameras, pose, eye,
-                                                    request.height, request.width, np.arange(n)))
-        return Generation(frames=frames, params={} if pose is None else {"pose": pose}, depth=depth)
+        frames, params, depth = drive_frames(self._frames, state, request, state.train_pose, state.train_blink)
+        return Generation(frames=frames, params=params, depth=depth)

@@ -36,8 +36,8 @@ import torch.nn.functional as F
 
 from baselines.common import (
     AudioNet, Backdrop, FitHook, Standardiser, TriPlane, Validation, audio_features, audio_windows,
-    backdrop_homographies, collect_frames, concat_clips, drive_eye, drive_pose, fit, head_extent, head_to_camera,
-    mlp, photometric_loss, resolve_device, seed_all, to_float, to_uint8, train_eye, training_audio,
+    backdrop_homographies, concat_clips, drive_frames, fit, head_extent, head_to_camera, mlp, photometric_loss,
+    resolve_device, seed_all, to_float, train_eye, training_audio, validation_loss,
 )
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.core.clip import MASK_HEAD, Cameras, Clip
@@ -227,24 +227,13 @@ class TalkingGaussian(Method):
     def validate(self, state: GaussianState, clip: Clip, index: np.ndarray | None = None) -> Validation:
         """The training loss on frames ``index`` (default all) of a held-out clip of the identity, each frame
         rendered with its own pose, eye and audio window (the clip's audio, ``clip.n_frames`` frames)."""
-        dev = resolve_device(self.device)
         index = np.arange(clip.n_frames) if index is None else np.asarray(index)
-        head = None if clip.masks is None else clip.masks == MASK_HEAD
-        total, frames = 0.0, []
-        for sl, pred, alpha, _ in self._frames(state, clip.audio, clip.fps, clip.cameras, clip.params.get("pose"),
-                                               train_eye(clip), clip.height, clip.width, index):
-            tgt = to_float(clip.frames[sl], dev)
-            head_t = None if head is None else torch.from_numpy(head[sl]).to(dev)[:, None].float()
-            loss = photometric_loss(pred, tgt, alpha, head_t, self.cfg["ssim_weight"], self.cfg["mask_weight"])
-            total += float(loss) * len(sl)  # both terms are means over frames of one size: weight by count
-            frames.append(to_uint8(pred))
-        return Validation(total / len(index), np.concatenate(frames))
+        rendered = self._frames(state, clip.audio, clip.fps, clip.cameras, clip.params.get("pose"), train_eye(clip),
+                                clip.height, clip.width, index)
+        return validation_loss(rendered, clip, len(index), self.cfg["ssim_weight"], self.cfg["mask_weight"],
+                               resolve_device(self.device))
 
     @torch.no_grad()
     def generate(self, state: GaussianState, request: DriveRequest) -> Generation:
-        n = request.n_frames
-        pose = drive_pose(request.controls, state.train_pose, n)
-        eye = drive_eye(request.controls, state.train_blink, n)
-        frames, depth = collect_frames(self._frames(state, request.audio, request.fps, request.cameras, pose, eye,
-                                                    request.height, request.width, np.arange(n)))
-        return Generation(frames=frames, params={} if pose is None else {"pose": pose}, depth=depth)
+        frames, params, depth = drive_frames(self._frames, state, request, state.train_pose, state.train_blink)
+        return Generation(frames=frames, params=params, depth=depth)
