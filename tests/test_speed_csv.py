@@ -29,6 +29,13 @@ def test_a_row_replaces_its_own_when_an_empty_cell_made_the_key_columns_floats(t
     assert len(df) == 2 and df.latency_p50_ms.dropna().tolist() == [134.0]
 
 
+def test_a_commit_that_looks_like_a_number_survives_a_later_upsert(tmp_path) -> None:
+    csv = tmp_path / "speed.csv"
+    record_speed({"what": "cpu_main", "device": "cpu", "gaussians": "", "size": "", "batch": "", "commit": "1234e56789"}, csv)
+    record_speed({"what": "stream", "device": "cpu", "gaussians": 1, "size": 1, "batch": 1, "commit": "0012ab"}, csv)
+    assert sorted(pd.read_csv(csv, dtype={"commit": str}).commit) == ["0012ab", "1234e56789"]
+
+
 def test_malformed_speed_rows_are_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match="expected one of"):
         record_speed({"what": "fast", "device": "cpu", "gaussians": 1, "size": 1, "batch": 1}, tmp_path / "s.csv")

@@ -156,7 +156,9 @@ def upsert_csv(path: Path, new_rows: list[dict], key: list[str], columns: list[s
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock", timeout=600):
-        old = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=columns)
+        # A short hash of digits with one 'e' (1234e56789) would read back as a float.
+        text = {c: str for c in ("commit", "command") if c in columns}
+        old = pd.read_csv(path, dtype=text) if path.is_file() else pd.DataFrame(columns=columns)
         new = pd.DataFrame(new_rows, columns=columns)
         keys = {_key_of(r) for r in new[key].to_numpy()}
         keep = [_key_of(r) not in keys for r in old[key].to_numpy()] if len(old) else []
