@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         for chunk in chunks:
             video.write(chunk.frames)
     t2 = time.perf_counter()
-    print(f"{'dropped' if a.no_video else 'wrote ' + a.out}: {n} frames {a.size}x{a.size}, motion {t1 - t0:.1f} s, render {t2 - t1:.1f} s "
+    print(f"wrote {a.out}: {n} frames {a.size}x{a.size}, motion {t1 - t0:.1f} s, render {t2 - t1:.1f} s "
           f"({n / max(t2 - t1, 1e-9):.1f} frames/s)")
 
 
