@@ -62,7 +62,7 @@ class ClipRecipe:
         tracker_noise: scale of tracker error in the clip's params (0: exact ground truth).
         tracker_bias: True: that error keeps its mean over the clip, as the first world-5 clips had it (see
             :func:`ggtalker.synth.world.tracked_params`); the default False removes the mean, which no
-            monocular fit can observe (docs/ggtalker-fidelity.md, "The tracker's mean").
+            monocular fit can observe (docs/ggtalker-fidelity.md, "The world's fix").
         role: ``train`` (a method may fit it) or ``target`` (ground truth of a case).
     """
 
