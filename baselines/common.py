@@ -7,8 +7,8 @@ Every baseline is trained per identity from its own clip, so nothing here loads 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
