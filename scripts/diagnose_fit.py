@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 from ggtalker.bench.fit_diagnostic import (
-    PARAM_ERRORS, SIZES, diagnose_identity, figure, method_params, rows, suite_cases, write_rows,
+    PARAM_ERRORS, REGIONS, SIZES, diagnose_identity, figure, method_params, rows, suite_cases, write_rows,
 )
 from ggtalker.core.registry import METHODS
 
@@ -62,6 +62,9 @@ def main() -> None:
         for r in new:
             print(f"{label} {identity} {r['split']:11s} psnr_face {r['psnr_face']:.2f}  ssim_face {r['ssim_face']:.3f}  "
                   f"silhouette_iou {r['silhouette_iou']:.3f}  ({r['n_frames']} frames, adapt {adapt_s:.0f} s)")
+            if r["psnr_inner"] == r["psnr_inner"]:
+                print("  regions, psnr (share of the face's squared error): " + ", ".join(
+                    f"{g} {r['psnr_' + g]:.2f} ({100 * r['err_share_' + g]:.0f} %)" for g in REGIONS))
             if r["split"] == "train" and r["rot_err"] == r["rot_err"]:  # NaN where the truth is unknown
                 print("  parameters, tracked -> fitted: " + ", ".join(
                     f"{c} {r[c + '_tracked']:.4g} -> {r[c]:.4g}" for c in PARAM_ERRORS))

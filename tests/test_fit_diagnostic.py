@@ -161,3 +161,28 @@ def test_the_tracker_keeps_its_error_but_not_its_mean() -> None:
         assert ClipRecipe.from_dict(q.to_dict()) == q
     exact = ClipRecipe(identity=1, texts=("Hi.",), camera=CameraSpec("static"))
     assert "tracker_bias" not in exact.to_dict() and ClipRecipe.from_dict(exact.to_dict()) == exact
+
+
+def test_region_errors_put_a_mouth_error_in_the_mouth() -> None:
+    """An error painted on the lips is all the mouth's: its share is 1 and the other regions are exact."""
+    from ggtalker.bench.fit_diagnostic import REGIONS, region_errors, region_masks
+
+    h = w = 64
+    masks = np.zeros((1, h, w), np.uint8)
+    masks[0, 8:60, 12:52] = 1
+    lmk = np.zeros((1, 68, 2), np.float32)
+    lmk[0, 36:42] = [[20, 24], [26, 24], [23, 22], [23, 26], [21, 24], [25, 24]]
+    lmk[0, 42:48] = lmk[0, 36:42] + [18, 0]
+    lmk[0, 48:60] = [[26, 44], [38, 44], [32, 41], [32, 47]] * 3
+    regions = region_masks(masks, lmk)
+    union = np.zeros_like(masks, bool)
+    for r in REGIONS:
+        assert not (union & regions[r]).any()        # disjoint
+        union |= regions[r]
+    np.testing.assert_array_equal(union, masks == 1)
+    truth = np.full((1, h, w, 3), 100, np.uint8)
+    pred = truth.copy()
+    pred[0, 43:46, 30:35] = 140                      # on the lips
+    e = region_errors(truth, pred, masks, lmk)
+    assert e["err_share_mouth"] == 1.0 and e["err_share_inner"] == 0.0
+    assert e["psnr_inner"] == 100.0 and e["psnr_mouth"] < 40

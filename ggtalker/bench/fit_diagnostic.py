@@ -45,7 +45,12 @@ KEY = ["method", "scale", "device", "identity", "split"]
 #: under it is offset by it against the true parameters (docs/ggtalker-fidelity.md).
 PARAM_ERRORS = ("rot_err", "trans_err_mm", "jaw_err", "expr_err", "rot_bias", "trans_bias_mm")
 PARAM_COLUMNS = [f"{c}_tracked" for c in PARAM_ERRORS] + list(PARAM_ERRORS)
-COLUMNS = KEY + ["psnr_face", "ssim_face", "silhouette_iou", "n_frames", "n_gaussians", "adapt_s"] + PARAM_COLUMNS + ["commit"]
+#: Where the face's error lies (:func:`region_errors`): the mouth (outer lips' box, grown by half), the eyes
+#: (each eye's box with its lids), the head mask's rim (a band inside its outline) and the rest of the face.
+REGIONS = ("mouth", "eyes", "rim", "inner")
+REGION_COLUMNS = [f"psnr_{r}" for r in REGIONS] + [f"err_share_{r}" for r in REGIONS]
+COLUMNS = (KEY + ["psnr_face", "ssim_face", "silhouette_iou", "n_frames", "n_gaussians", "adapt_s"] + PARAM_COLUMNS
+           + REGION_COLUMNS + ["commit"])
 
 
 #: Suite source sizes per scale: the smoke suite's, and at full scale self_reenact's full-2id sizes (512², a 12 s
@@ -94,6 +99,7 @@ class SplitResult:
     truth: np.ndarray | None = None
     pred: np.ndarray | None = None
     param_errors: dict[str, float] | None = None
+    regions: dict[str, float] | None = None
 
 
 def param_errors(fitted: dict[str, np.ndarray], truth: dict[str, np.ndarray]) -> dict[str, float]:
@@ -104,6 +110,54 @@ def param_errors(fitted: dict[str, np.ndarray], truth: dict[str, np.ndarray]) ->
             "rot_bias": float(np.linalg.norm(bias[:3])), "trans_bias_mm": float(np.linalg.norm(bias[3:]) * 1000),
             "jaw_err": float(np.abs(fitted["jaw"] - truth["jaw"]).mean()),
             "expr_err": float(np.abs(fitted["expr"] - truth["expr"]).mean())}
+
+
+def region_masks(masks: np.ndarray, landmarks: np.ndarray) -> dict[str, np.ndarray]:
+    """Boolean masks of :data:`REGIONS` inside the head (mask label 1), from the true masks ``(N, H, W)`` and
+    iBUG-68 landmarks ``(N, 68, 2)``; each ``(N, H, W)``, disjoint, their union the head mask.
+
+    The rim is the band within 1.5 % of the image side inside the head mask's outline: there a silhouette
+    or inpainter error shows, where inside the face it is texture, pose or expression."""
+    from scipy.ndimage import binary_erosion
+
+    n, h, w = masks.shape
+    head = masks == 1
+    ys, xs = np.mgrid[:h, :w]
+
+    def box(pts: np.ndarray, grow: float) -> np.ndarray:
+        lo, hi = pts.min(0), pts.max(0)
+        c, half = (lo + hi) / 2, (hi - lo) / 2 * (1 + grow) + 1
+        return (np.abs(xs - c[0]) <= half[0]) & (np.abs(ys - c[1]) <= half[1])
+
+    band = max(1, int(round(0.015 * max(h, w))))
+    out = {r: np.zeros_like(head) for r in REGIONS}
+    for i in range(n):
+        mouth = box(landmarks[i, 48:60], 0.5) & head[i]
+        eyes = (box(landmarks[i, 36:42], 1.0) | box(landmarks[i, 42:48], 1.0)) & head[i] & ~mouth
+        rim = head[i] & ~binary_erosion(head[i], iterations=band) & ~mouth & ~eyes
+        out["mouth"][i], out["eyes"][i], out["rim"][i] = mouth, eyes, rim
+        out["inner"][i] = head[i] & ~(mouth | eyes | rim)
+    return out
+
+
+def region_errors(truth: np.ndarray, pred: np.ndarray, masks: np.ndarray, landmarks: np.ndarray) -> dict[str, float]:
+    """PSNR inside each of :data:`REGIONS` and its share of the face's squared error.
+
+    Args:
+        truth, pred: ``(N, H, W, 3)`` uint8 frames.
+        masks: ``(N, H, W)`` true masks (1 = head); landmarks: ``(N, 68, 2)`` true iBUG-68 pixels.
+    Returns: ``{psnr_<region>, err_share_<region>}`` (NaN for a region with no pixel)."""
+    sq = ((truth.astype(np.float32) - pred.astype(np.float32)) / 255.0) ** 2
+    sq = sq.mean(-1)
+    regions = region_masks(masks, landmarks)
+    total = float(sum(sq[m].sum() for m in regions.values()))
+    out = {}
+    for r, m in regions.items():
+        k = int(m.sum())
+        mse = float(sq[m].sum()) / k if k else float("nan")
+        out[f"psnr_{r}"] = float(10 * np.log10(1 / max(mse, 1e-10))) if k else float("nan")
+        out[f"err_share_{r}"] = float(sq[m].sum()) / total if k and total > 0 else float("nan")
+    return out
 
 
 def _train_truth(train: list[Clip]) -> dict[str, np.ndarray] | None:
@@ -157,7 +211,10 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
         true_fit = {k: v[views.index] for k, v in truth.items()}
         errors = param_errors(views.params, true_fit)
         errors.update({f"{k}_tracked": v for k, v in param_errors(fit.params, true_fit).items()})
-    results.append(SplitResult("train", score(metrics, pred, fit), len(fit.frames), fit.frames, pred.frames, errors))
+    regions = region_errors(fit.frames, pred.frames, fit.masks, fit.landmarks) \
+        if fit.masks is not None and fit.landmarks is not None else None
+    results.append(SplitResult("train", score(metrics, pred, fit), len(fit.frames), fit.frames, pred.frames, errors,
+                               regions))
 
     targets = [read_clip(p) for p in target_paths]
     oracle_ok = set(method.follows_controls) >= {"expr", "jaw", "blink", "pose"}
@@ -176,8 +233,13 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
             n += len(t.frames)
             truth_frames.append(t.frames)
             pred_frames.append(pred.frames)
+        truth_frames, pred_frames = np.concatenate(truth_frames), np.concatenate(pred_frames)
+        regions = None
+        if all(t.masks is not None and t.landmarks is not None for t in targets):
+            regions = region_errors(truth_frames, pred_frames, np.concatenate([t.masks for t in targets]),
+                                    np.concatenate([t.landmarks for t in targets]))
         results.append(SplitResult(split, {k: float(np.sum(v) / n) for k, v in vals.items()}, n,
-                                   np.concatenate(truth_frames), np.concatenate(pred_frames)))
+                                   truth_frames, pred_frames, regions=regions))
     n_g = float(views.n_gaussians) if views is not None and views.n_gaussians is not None else float("nan")
     return results, adapt_s, n_g
 
@@ -189,7 +251,8 @@ def rows(method_label: str, scale: str, device: str, identity: str, results: lis
     return [{"method": method_label, "scale": scale, "device": dev, "identity": identity, "split": r.split,
              **{m: r.values.get(m, float("nan")) for m in METRIC_NAMES}, "n_frames": r.n_frames,
              "n_gaussians": n_gaussians, "adapt_s": adapt_s,
-             **{c: (r.param_errors or {}).get(c, float("nan")) for c in PARAM_COLUMNS}, "commit": commit}
+             **{c: (r.param_errors or {}).get(c, float("nan")) for c in PARAM_COLUMNS},
+             **{c: (r.regions or {}).get(c, float("nan")) for c in REGION_COLUMNS}, "commit": commit}
             for r in results]
 
 

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from ggtalker.gaussians.color_mlp import ColorMLP
 from ggtalker.gaussians.corrections import Corrections
 from ggtalker.gaussians.data import FrameSet
+from ggtalker.gaussians.head import GaussianHead
 from ggtalker.gaussians.inpainter import BodyInpainter
 from ggtalker.gaussians.losses import mask_loss, photometric, uv_regulariser
 from ggtalker.gaussians.prior import E2VConfig, E2VPrior
@@ -65,6 +66,11 @@ class HeadAdaptConfig:
     #: frames' poses are still off by what the head absorbed last (0.7-1.3 mm on the H200, about 28-30 dB
     #: at 512²). 0 = no such stage (the first prior's schedule).
     steps_refine: int = 0
+    #: Adapt a UV map of this resolution, the prior's generated map resampled bilinearly to it, or None for
+    #: the prior's own. Twice the prior's resolution is a densification: four Gaussians, each half as wide
+    #: (their scale follows the texel spacing), start where one was, and adaptation can then give the
+    #: texture detail the prior's map is too coarse for (:func:`densified_head`).
+    uv_res: int | None = None
 
 
 @dataclass
@@ -110,6 +116,22 @@ def training_view(fs: FrameSet, max_side: int) -> tuple[FrameSet, float]:
     return FrameSet(img, head, fs.params, scale_intrinsics(fs.K, fx), fs.w2c, fs.clip_index), fx
 
 
+def densified_head(head: GaussianHead, uvmap: torch.Tensor, res: int | None) -> tuple[GaussianHead, torch.Tensor]:
+    """``head`` with a ``res × res`` layout on the same template, and ``uvmap`` ``(C, R, R)`` resampled to it
+    ``(C, res, res)`` (bilinear); both unchanged where ``res`` is None or already the map's.
+
+    Offsets are metric or texel-relative, scales relative to the texel spacing (:func:`ggtalker.gaussians.head.bind`),
+    so every channel resamples as a smooth field: the resampled map renders the same head with more,
+    smaller Gaussians."""
+    if res is None or res == head.layout.res:
+        return head, uvmap
+    if res < 8:
+        raise ValueError(f"uv_res must be at least 8, got {res}")
+    dense = GaussianHead(head.template, res, head.offset_unit)
+    dense.layout = dense.layout.to(uvmap.device)
+    return dense, F.interpolate(uvmap[None], size=(res, res), mode="bilinear", align_corners=False)[0]
+
+
 def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainter: BodyInpainter | None = None,
                    use_color: bool = True, progress: bool = True, seed: int = 0) -> AdaptedHead:
     """Adapt the visual prior to ``fs`` (one identity's training frames). ``prior`` is not modified.
@@ -129,6 +151,7 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     ref = fs.take([cfg.ref_frame])
     with torch.no_grad():
         uv0 = prior.generator.from_reference(head, ref.images.permute(0, 3, 1, 2), ref.params, ref.K, ref.w2c)[0]
+    head, uv0 = densified_head(head, uv0, cfg.uv_res)
     uvmap = torch.nn.Parameter(uv0.clone())
     mlp: ColorMLP | None = copy.deepcopy(prior.color_mlp) if use_color else None
     n = len(tv)
@@ -194,7 +217,7 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     report["seconds"] = time.perf_counter() - t_start
     ctx = (ref.images[0] * 255).round().byte().cpu().numpy()
     ctx_head = ref.head[0].round().byte().cpu().numpy()
-    return AdaptedHead(e2v_config=asdict(prior.cfg), uvmap=uvmap.detach().cpu().clone(),
+    return AdaptedHead(e2v_config={**asdict(prior.cfg), "uv_res": head.layout.res}, uvmap=uvmap.detach().cpu().clone(),
                          color_mlp=None if mlp is None else {k: v.detach().cpu().clone() for k, v in mlp.state_dict().items()},
                          inpainter=inp_state, context=ctx, context_head=ctx_head, report=report,
                          train_params=corr.corrected())

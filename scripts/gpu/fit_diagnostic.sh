@@ -21,12 +21,16 @@
 #   each job limited to $LIMIT s (default 400).
 # refine: set frame plus a last stage that refines only the corrections, the head frozen
 #   (adapt.steps_refine=$REFINE, default 300): the training split's remaining pose error. Not yet run.
+# probe: three variants of set frame on identity 0 side by side, each against the frame row: the refine stage
+#   (v2r0), noise-free training parameters (v2e0: how much of the training split's loss is tracking error), and a
+#   UV map densified to 512² (adapt.uv_res=512, 262k Gaussians) plus the refine stage (v2d0: is the map's
+#   resolution the limit?).
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|biased}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|biased}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
 PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
@@ -67,6 +71,12 @@ case "$SET" in
   refine) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8 adapt.steps_refine=${REFINE:-300}"
     JOBS=()
     for k in ${IDS:-0 1 2}; do JOBS+=("v2r$k:${LIMIT:-420}:$D --method ggtalker --only $k --label ggtalker_v2_refine --set $V2 $PC"); done;;
+  probe) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
+    PRE="python scripts/diagnose_fit.py --scale full --identities 3 --source train_tracker_noise=0 --prepare-only"
+    JOBS=(
+    "v2r0:${LIMIT:-420}:$D --method ggtalker --only 0 --label ggtalker_v2_refine --set $V2 $PC adapt.steps_refine=300"
+    "v2e0:${LIMIT:-420}:$D --method ggtalker --only 0 --label ggtalker_v2_exact --source train_tracker_noise=0 --set $V2 $PC"
+    "v2d0:${LIMIT:-420}:$D --method ggtalker --only 0 --label ggtalker_v2_dense512 --set $V2 $PC adapt.uv_res=512 adapt.steps_refine=300");;
   biased) C='adapt.corrections=smooth adapt.lr_params=5e-3'
     PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
     U='--source train_tracker_bias=true'
@@ -75,7 +85,7 @@ case "$SET" in
     "v2b0:420:$D --method ggtalker --only 0 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b1:420:$D --method ggtalker --only 1 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b2:420:$D --method ggtalker --only 2 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C");;
-  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, biased)"; exit 2;;
+  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, biased)"; exit 2;;
 esac
 export OUT
 # Clips the warm-up does not render (other source settings) are rendered here, in parallel, before the jobs:
