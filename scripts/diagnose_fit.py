@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 from ggtalker.bench.fit_diagnostic import (
-    PARAM_ERRORS, REGIONS, SIZES, diagnose_identity, figure, method_params, rows, suite_cases, write_rows,
+    PARAM_ERRORS, REGIONS, SIZES, diagnose_identity, figure, frame_tables, method_params, rows, suite_cases, write_rows,
 )
 from ggtalker.core.registry import METHODS
 
@@ -40,6 +40,8 @@ def main() -> None:
                     help="render (cache) the identities' clips and stop: $GGTALKER_WORKERS renders them in parallel")
     ap.add_argument("--csv", default="leaderboards/fit_diagnostic.csv")
     ap.add_argument("--media", default="leaderboards/media")
+    ap.add_argument("--frames", default=None, metavar="DIR",
+                    help="also write DIR/frames_<label>_<identity>.csv: each frame's face and region errors, blink, jaw")
     a = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     label = a.label or a.method
@@ -58,6 +60,10 @@ def main() -> None:
         results, adapt_s, n_g = diagnose_identity(method, identity, cs[0].train, [c.target for c in cs], a.device)
         results_all[identity] = results
         new = rows(label, a.scale, a.device, identity, results, n_g, adapt_s)
+        if a.frames:
+            from ggtalker.core.atomic import write_text
+
+            print(f"frames: {write_text(Path(a.frames) / f'frames_{label}_{identity}.csv', frame_tables(results).to_csv(index=False))}")
         write_rows(Path(a.csv), new)
         for r in new:
             print(f"{label} {identity} {r['split']:11s} psnr_face {r['psnr_face']:.2f}  ssim_face {r['ssim_face']:.3f}  "

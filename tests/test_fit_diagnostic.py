@@ -82,6 +82,9 @@ def test_three_splits_and_the_csv(tmp_path) -> None:
     df = write_rows(csv, rows("a", "smoke", "cpu", "tiny", results[:1], n_g, 1.0))   # replaces a's train row only
     assert list(df.columns) == COLUMNS and len(df) == 6
     assert float(pd.read_csv(csv).query("method == 'a' and split == 'train'")["adapt_s"].iloc[0]) == 1.0
+    from ggtalker.bench.fit_diagnostic import frame_tables
+
+    assert frame_tables(results).empty and by["train"].regions is None  # the tiny clips have no landmarks
     png = figure(tmp_path / "fit.png", {"tiny": results})
     import imageio.v3 as iio
 
@@ -94,7 +97,7 @@ def test_script_runs_at_a_tiny_size(tmp_path) -> None:
     csv, media = tmp_path / "fit.csv", tmp_path / "media"
     out = subprocess.run(
         [sys.executable, "scripts/diagnose_fit.py", "--identities", "1", "--size", "48", "--csv", str(csv),
-         "--media", str(media), "--set", "adapt.steps_uv=2", "adapt.steps_joint=1", "adapt.steps_inpaint=1",
+         "--media", str(media), "--frames", str(media), "--set", "adapt.steps_uv=2", "adapt.steps_joint=1", "adapt.steps_inpaint=1",
          "adapt_a2e.steps=0", "max_train_frames=8", "progress=false"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -102,6 +105,8 @@ def test_script_runs_at_a_tiny_size(tmp_path) -> None:
     assert sorted(df["split"]) == sorted(SPLITS) and (df["method"] == "ggtalker").all()
     assert df["psnr_face"].between(5, 60).all() and df["silhouette_iou"].between(0, 1).all()
     assert (media / "fit_ggtalker_smoke.png").is_file()
+    per_frame = pd.read_csv(media / "frames_ggtalker_synth0.csv")
+    assert set(per_frame["split"]) == set(SPLITS) and per_frame["psnr_face"].between(5, 60).all()
 
 
 def test_parameter_errors_split_the_unobservable_bias() -> None:
@@ -183,6 +188,8 @@ def test_region_errors_put_a_mouth_error_in_the_mouth() -> None:
     truth = np.full((1, h, w, 3), 100, np.uint8)
     pred = truth.copy()
     pred[0, 43:46, 30:35] = 140                      # on the lips
-    e = region_errors(truth, pred, masks, lmk)
+    e, table = region_errors(truth, pred, masks, lmk, {"blink": np.array([[0.2, 0.3]], np.float32)})
     assert e["err_share_mouth"] == 1.0 and e["err_share_inner"] == 0.0
     assert e["psnr_inner"] == 100.0 and e["psnr_mouth"] < 40
+    assert list(table["blink_r"]) == [np.float32(0.3)] and np.isnan(table["jaw"][0])
+    assert table["mse_inner"][0] == 0.0 and table["mse_mouth"][0] > 0 and table["psnr_face"][0] > e["psnr_mouth"]

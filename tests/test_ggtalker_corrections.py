@@ -86,3 +86,21 @@ def test_smooth_corrections_recover_the_true_pose() -> None:
     # Measured: 0.0033 rad / 0.41 mm with the smoothness term, 0.0058 rad / 0.57 mm without it.
     assert rot < rot0 / 3 and trans < trans0 / 6
     assert rot < rot_free and trans < trans_free
+
+
+def test_centred_pose_corrections_have_no_mean() -> None:
+    """``center_pose``: a common shift of every frame's pose correction is no correction at all (the gauge a
+    monocular fit cannot observe), while a frame's own deviation passes through."""
+    _, _, fs, _ = _scene()
+    c = Corrections(fs.params, fs.clip_index, "frame", center_pose=True)
+    with torch.no_grad():
+        c.delta["pose"][:] = 0.01
+        c.delta["pose"][2, 3] += 0.004
+        c.delta["jaw"][:] = 0.1
+    got = c.params()
+    d = got["pose"] - fs.params["pose"]
+    torch.testing.assert_close(d.mean(0), torch.zeros(6), atol=1e-7, rtol=0)
+    n = len(d)
+    assert abs(float(d[2, 3]) - 0.004 * (1 - 1 / n)) < 1e-6
+    torch.testing.assert_close(got["jaw"] - fs.params["jaw"], torch.full_like(fs.params["jaw"], 0.1))
+    torch.testing.assert_close(c.params([2])["pose"], got["pose"][[2]])

@@ -100,6 +100,7 @@ class SplitResult:
     pred: np.ndarray | None = None
     param_errors: dict[str, float] | None = None
     regions: dict[str, float] | None = None
+    frames_table: pd.DataFrame | None = None
 
 
 def param_errors(fitted: dict[str, np.ndarray], truth: dict[str, np.ndarray]) -> dict[str, float]:
@@ -140,24 +141,38 @@ def region_masks(masks: np.ndarray, landmarks: np.ndarray) -> dict[str, np.ndarr
     return out
 
 
-def region_errors(truth: np.ndarray, pred: np.ndarray, masks: np.ndarray, landmarks: np.ndarray) -> dict[str, float]:
-    """PSNR inside each of :data:`REGIONS` and its share of the face's squared error.
+def region_errors(truth: np.ndarray, pred: np.ndarray, masks: np.ndarray, landmarks: np.ndarray,
+                  params: dict[str, np.ndarray] | None = None) -> tuple[dict[str, float], pd.DataFrame]:
+    """PSNR inside each of :data:`REGIONS` and its share of the face's squared error, over all frames and
+    per frame.
 
     Args:
         truth, pred: ``(N, H, W, 3)`` uint8 frames.
         masks: ``(N, H, W)`` true masks (1 = head); landmarks: ``(N, 68, 2)`` true iBUG-68 pixels.
-    Returns: ``{psnr_<region>, err_share_<region>}`` (NaN for a region with no pixel)."""
+        params: the frames' driving ``{blink (N, 2), jaw (N, 1), ...}``, copied into the per-frame table.
+    Returns: ``{psnr_<region>, err_share_<region>}`` (NaN for a region with no pixel), and a table with one
+    row per frame: ``frame``, ``psnr_face``, ``mse_<region>``, ``blink_l``, ``blink_r``, ``jaw``."""
     sq = ((truth.astype(np.float32) - pred.astype(np.float32)) / 255.0) ** 2
     sq = sq.mean(-1)
     regions = region_masks(masks, landmarks)
-    total = float(sum(sq[m].sum() for m in regions.values()))
+    sums = {r: (sq * m).sum((1, 2)) for r, m in regions.items()}     # (N,) squared error per frame
+    counts = {r: m.sum((1, 2)) for r, m in regions.items()}
+    total = float(sum(v.sum() for v in sums.values()))
     out = {}
-    for r, m in regions.items():
-        k = int(m.sum())
-        mse = float(sq[m].sum()) / k if k else float("nan")
+    for r in REGIONS:
+        k = int(counts[r].sum())
+        mse = float(sums[r].sum()) / k if k else float("nan")
         out[f"psnr_{r}"] = float(10 * np.log10(1 / max(mse, 1e-10))) if k else float("nan")
-        out[f"err_share_{r}"] = float(sq[m].sum()) / total if k and total > 0 else float("nan")
-    return out
+        out[f"err_share_{r}"] = float(sums[r].sum()) / total if k and total > 0 else float("nan")
+    face_n = sum(counts.values()).clip(1)
+    table = {"frame": np.arange(len(sq)),
+             "psnr_face": 10 * np.log10(1 / np.maximum(sum(sums.values()) / face_n, 1e-10))}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table.update({f"mse_{r}": sums[r] / counts[r] for r in REGIONS})
+    params = params or {}
+    for name, key, col in (("blink_l", "blink", 0), ("blink_r", "blink", 1), ("jaw", "jaw", 0)):
+        table[name] = params[key][:, col] if key in params else np.full(len(sq), np.nan)
+    return out, pd.DataFrame(table)
 
 
 def _train_truth(train: list[Clip]) -> dict[str, np.ndarray] | None:
@@ -211,10 +226,10 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
         true_fit = {k: v[views.index] for k, v in truth.items()}
         errors = param_errors(views.params, true_fit)
         errors.update({f"{k}_tracked": v for k, v in param_errors(fit.params, true_fit).items()})
-    regions = region_errors(fit.frames, pred.frames, fit.masks, fit.landmarks) \
-        if fit.masks is not None and fit.landmarks is not None else None
+    regions, table = region_errors(fit.frames, pred.frames, fit.masks, fit.landmarks, {**fit.params, **controls}) \
+        if fit.masks is not None and fit.landmarks is not None else (None, None)
     results.append(SplitResult("train", score(metrics, pred, fit), len(fit.frames), fit.frames, pred.frames, errors,
-                               regions))
+                               regions, table))
 
     targets = [read_clip(p) for p in target_paths]
     oracle_ok = set(method.follows_controls) >= {"expr", "jaw", "blink", "pose"}
@@ -234,12 +249,14 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
             truth_frames.append(t.frames)
             pred_frames.append(pred.frames)
         truth_frames, pred_frames = np.concatenate(truth_frames), np.concatenate(pred_frames)
-        regions = None
+        regions, table = None, None
         if all(t.masks is not None and t.landmarks is not None for t in targets):
-            regions = region_errors(truth_frames, pred_frames, np.concatenate([t.masks for t in targets]),
-                                    np.concatenate([t.landmarks for t in targets]))
+            keys = set.intersection(*(set(t.params) for t in targets))
+            regions, table = region_errors(truth_frames, pred_frames, np.concatenate([t.masks for t in targets]),
+                                           np.concatenate([t.landmarks for t in targets]),
+                                           {k: np.concatenate([t.params[k] for t in targets]) for k in keys})
         results.append(SplitResult(split, {k: float(np.sum(v) / n) for k, v in vals.items()}, n,
-                                   truth_frames, pred_frames, regions=regions))
+                                   truth_frames, pred_frames, regions=regions, frames_table=table))
     n_g = float(views.n_gaussians) if views is not None and views.n_gaussians is not None else float("nan")
     return results, adapt_s, n_g
 
@@ -254,6 +271,13 @@ def rows(method_label: str, scale: str, device: str, identity: str, results: lis
              **{c: (r.param_errors or {}).get(c, float("nan")) for c in PARAM_COLUMNS},
              **{c: (r.regions or {}).get(c, float("nan")) for c in REGION_COLUMNS}, "commit": commit}
             for r in results]
+
+
+def frame_tables(results: list[SplitResult]) -> pd.DataFrame:
+    """Every split's per-frame table (:func:`region_errors`) in one, with a ``split`` column: which frames
+    cost the most, and whether they blink or open the mouth."""
+    parts = [r.frames_table.assign(split=r.split) for r in results if r.frames_table is not None]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def write_rows(path: Path, new_rows: list[dict]) -> pd.DataFrame:

@@ -71,6 +71,9 @@ class HeadAdaptConfig:
     #: (their scale follows the texel spacing), start where one was, and adaptation can then give the
     #: texture detail the prior's map is too coarse for (:func:`densified_head`).
     uv_res: int | None = None
+    #: Give the head-pose corrections zero mean over the training frames
+    #: (:meth:`ggtalker.gaussians.corrections.Corrections.deltas`), so the head stays in the tracker's frame.
+    center_pose: bool = False
 
 
 @dataclass
@@ -155,7 +158,7 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     uvmap = torch.nn.Parameter(uv0.clone())
     mlp: ColorMLP | None = copy.deepcopy(prior.color_mlp) if use_color else None
     n = len(tv)
-    corr = Corrections(tv.params, tv.clip_index, cfg.corrections)
+    corr = Corrections(tv.params, tv.clip_index, cfg.corrections, cfg.center_pose)
     report: dict[str, Any] = {"n_frames": n, "train_size": [h, w], "n_gaussians": head.n_gaussians,
                               "corrections": cfg.corrections}
 

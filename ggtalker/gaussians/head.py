@@ -59,12 +59,13 @@ class UVLayout:
 
     @classmethod
     def build(cls, template: HeadTemplate, res: int) -> "UVLayout":
-        texel, face, bary = uv_barycentrics(template.uv.numpy(), template.faces.numpy(), res)
+        # Built on the CPU whatever the template's device (a layout is moved with :meth:`to`).
+        v_t, f_t, uv_t = (x.detach().cpu() for x in (template.v_template, template.faces, template.uv))
+        texel, face, bary = uv_barycentrics(uv_t.numpy(), f_t.numpy(), res)
         face_t, bary_t = torch.from_numpy(face), torch.from_numpy(bary)
-        base = local_position(template.v_template, template.faces, face_t, bary_t)
+        base = local_position(v_t, f_t, face_t, bary_t)
         # Texel footprint: triangle area in 3D over its area in UV, times one texel's UV area.
-        v, f = template.v_template.numpy(), template.faces.numpy()
-        uv = template.uv.numpy()
+        v, f, uv = v_t.numpy(), f_t.numpy(), uv_t.numpy()
         a3 = np.linalg.norm(np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]), axis=1)
         e1, e2 = uv[f[:, 1]] - uv[f[:, 0]], uv[f[:, 2]] - uv[f[:, 0]]
         a2 = np.abs(e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]).clip(1e-12)

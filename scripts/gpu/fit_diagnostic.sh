@@ -25,16 +25,18 @@
 #   (v2r0), noise-free training parameters (v2e0: how much of the training split's loss is tracking error), and a
 #   UV map densified to 512² (adapt.uv_res=512, 262k Gaussians) plus the refine stage (v2d0: is the map's
 #   resolution the limit?).
+# center: set frame with the head-pose corrections centred (adapt.center_pose=true: the head stays in the
+#   tracker's frame) on identities 0-2 (v2c0..2), and with the map densified to 512² as well (v2cd0).
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|biased}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|biased}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
 PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
-D='python scripts/diagnose_fit.py --scale full --device cuda --identities 3 --csv $W/fit.csv --media $W'
+D='python scripts/diagnose_fit.py --scale full --device cuda --identities 3 --csv $W/fit.csv --media $W --frames $W'
 V1='adapt.steps_uv=300 adapt.steps_joint=100 adapt.steps_inpaint=150 adapt.batch=4 adapt.max_side=256 adapt_a2e.steps=50 max_train_frames=300 chunk=32 progress=false'
 V2='adapt.one_optimizer=true adapt.lr_final=0.1 adapt.batch=4 adapt.max_side=512 adapt.steps_inpaint=150 adapt_a2e.steps=50 max_train_frames=150 chunk=32 progress=false'
 HEAD='e2v_config.template=head_template_v2 e2v_config.offset_unit=0.01 e2v_config.dynamic_opacity=true e2v_config.gen_levels=4'
@@ -77,6 +79,10 @@ case "$SET" in
     "v2r0:${LIMIT:-420}:$D --method ggtalker --only 0 --label ggtalker_v2_refine --set $V2 $PC adapt.steps_refine=300"
     "v2e0:${LIMIT:-420}:$D --method ggtalker --only 0 --label ggtalker_v2_exact --source train_tracker_noise=0 --set $V2 $PC"
     "v2d0:${LIMIT:-420}:$D --method ggtalker --only 0 --label ggtalker_v2_dense512 --set $V2 $PC adapt.uv_res=512 adapt.steps_refine=300");;
+  center) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8 adapt.center_pose=true"
+    JOBS=()
+    for k in 0 1 2; do JOBS+=("v2c$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_v2_center --set $V2 $PC"); done
+    JOBS+=("v2cd0:${LIMIT:-430}:$D --method ggtalker --only 0 --label ggtalker_v2_center_dense512 --set $V2 $PC adapt.uv_res=512");;
   biased) C='adapt.corrections=smooth adapt.lr_params=5e-3'
     PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
     U='--source train_tracker_bias=true'
@@ -85,7 +91,7 @@ case "$SET" in
     "v2b0:420:$D --method ggtalker --only 0 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b1:420:$D --method ggtalker --only 1 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b2:420:$D --method ggtalker --only 2 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C");;
-  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, biased)"; exit 2;;
+  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, biased)"; exit 2;;
 esac
 export OUT
 # Clips the warm-up does not render (other source settings) are rendered here, in parallel, before the jobs:
