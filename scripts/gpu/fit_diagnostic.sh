@@ -27,12 +27,15 @@
 #   resolution the limit?).
 # center: set frame with the head-pose corrections centred (adapt.center_pose=true: the head stays in the
 #   tracker's frame) on identities 0-2 (v2c0..2), and with the map densified to 512² as well (v2cd0).
+# dense: set center's densified map on identities 1 and 2 (v2cd1, v2cd2) and the centred corrections alone on
+#   identity 0 (v2c0): with v2cd0 the three identities of each, three jobs (four with a densified map ran past
+#   the call's time).
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|biased}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|dense|biased}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
 PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
@@ -83,6 +86,9 @@ case "$SET" in
     JOBS=()
     for k in 0 1 2; do JOBS+=("v2c$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_v2_center --set $V2 $PC"); done
     JOBS+=("v2cd0:${LIMIT:-430}:$D --method ggtalker --only 0 --label ggtalker_v2_center_dense512 --set $V2 $PC adapt.uv_res=512");;
+  dense) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8 adapt.center_pose=true"
+    JOBS=("v2c0:${LIMIT:-430}:$D --method ggtalker --only 0 --label ggtalker_v2_center --set $V2 $PC")
+    for k in 1 2; do JOBS+=("v2cd$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_v2_center_dense512 --set $V2 $PC adapt.uv_res=512"); done;;
   biased) C='adapt.corrections=smooth adapt.lr_params=5e-3'
     PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
     U='--source train_tracker_bias=true'
@@ -91,7 +97,7 @@ case "$SET" in
     "v2b0:420:$D --method ggtalker --only 0 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b1:420:$D --method ggtalker --only 1 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b2:420:$D --method ggtalker --only 2 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C");;
-  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, biased)"; exit 2;;
+  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, dense, biased)"; exit 2;;
 esac
 export OUT
 # Clips the warm-up does not render (other source settings) are rendered here, in parallel, before the jobs:

@@ -8,8 +8,14 @@ source scripts/gpu/setup_env.sh
 OUT=${OUT:?OUT must be set}
 ROOT=/tmp/gpu_batch
 mkdir -p "$ROOT"
+# gsplat's JIT loader takes a file lock and may relink its extension on each process's first render; four
+# jobs loading it at once after warm.sh's build crashed two of them ("gsplat_cuda.so: file too short",
+# a vanished lock). One serial load first, then the jobs start $STAGGER s apart.
+python -c "from gsplat.cuda._backend import _C" > /dev/null 2>&1 || true
 pids=()
+first=1
 for spec in "$@"; do
+  [ $first = 1 ] || sleep "${STAGGER:-10}"; first=0
   name=${spec%%:*}; rest=${spec#*:}; secs=${rest%%:*}; cmd=${rest#*:}
   W=$ROOT/$name; mkdir -p "$W"
   ( export W; t0=$(date +%s); timeout "$secs" bash -c "$cmd" > "$W/job.log" 2>&1; rc=$?
