@@ -88,6 +88,50 @@ def test_inpainter_keeps_pixels_outside_its_region() -> None:
     assert (out[~outside] != context[~outside]).any()
 
 
+def test_inpainter_fill_exposed_keeps_the_context_behind_the_head_and_the_head_itself() -> None:
+    """``fill="exposed"``: only the context's own head left uncovered is filled from the surroundings; the
+    torso under the cut region stays the context frame, and an opaque rendered head is returned as rendered.
+    ``region`` (the first prior's, and any checkpoint from before the option) fills the whole cut."""
+    torch.manual_seed(0)
+    n, h, w = 1, 40, 40
+    head_rgb, context = torch.rand(n, 3, h, w), torch.rand(n, 3, h, w)
+    alpha = torch.zeros(n, 1, h, w)
+    alpha[..., 10:22, 12:28] = 1
+    ctx_head = torch.zeros(n, 1, h, w)
+    ctx_head[..., 8:20, 10:26] = 1          # the reference head sits a little higher: its top is left exposed
+    out = {}
+    for fill in ("region", "exposed"):
+        inp = BodyInpainter(width=4, dilation=0.1, fill=fill)
+        with torch.no_grad():
+            inp.out.weight.zero_()
+            inp.out.bias.fill_(0.05)        # a constant residual, so gating shows
+        out[fill] = inp(head_rgb * alpha, alpha, context, ctx_head)
+    torso = (slice(None), slice(None), 25, 20)  # below the head: in the cut region, not the reference head
+    assert torch.allclose(out["exposed"][torso], (context[torso] + 0.05).clamp(0, 1))
+    assert not torch.allclose(out["region"][torso], (context[torso] + 0.05).clamp(0, 1))
+    opaque = (slice(None), slice(None), 15, 20)
+    assert torch.allclose(out["exposed"][opaque], head_rgb[opaque])
+    assert torch.allclose(out["region"][opaque], (head_rgb[opaque] + 0.05).clamp(0, 1))
+
+    zoo = BodyInpainter.from_zoo()
+    assert zoo.fill == "region"
+    again = BodyInpainter.from_state(BodyInpainter(width=16, fill="exposed").state())
+    assert again.fill == "exposed"
+    with pytest.raises(ValueError, match="fill"):
+        BodyInpainter(fill="all")
+
+
+def test_the_talker_sets_the_inpainters_fill() -> None:
+    from ggtalker.talker import Talker
+
+    t = Talker(None, "inpainter_synthtalk", None, inpainter_fill="exposed")
+    assert t._fresh_inpainter(0).fill == "exposed" and t.describe()["inpainter_fill"] == "exposed"
+    assert Talker(None, None, None)._fresh_inpainter(0).fill == "region"
+    assert "inpainter_fill" not in Talker(None, None, None).describe()
+    with pytest.raises(ValueError, match="inpainter_fill"):
+        Talker(None, None, None, inpainter_fill="head")
+
+
 def test_a2e_adaptation_keeps_the_best_held_out_state() -> None:
     from ggtalker.a2e.diffusion import Diffusion
     from ggtalker.a2e.model import A2EConfig, A2ENet

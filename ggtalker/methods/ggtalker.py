@@ -22,6 +22,7 @@ class GGTalker(Method):
         use_visual_prior: start from the E2V prior and the inpainter prior (False: both freshly initialised,
             the ``ggtalker_noprior`` ablation; the A2E prior is kept, audio → motion needs it).
         use_color_mlp: use and adapt the color MLP. use_inpainter: use the Body Inpainter (False: alpha paste).
+        inpainter_fill: what the inpainter fills behind the head (``region``, ``exposed``; None: the prior's).
         adapt: :class:`HeadAdaptConfig` fields. adapt_a2e: :class:`A2EAdaptConfig` fields, or None (or 0 steps)
             to keep the A2E prior as it is.
         max_train_frames: frames of the training clips used for visual adaptation (evenly spaced).
@@ -37,11 +38,11 @@ class GGTalker(Method):
                  inpainter: str = "inpainter_synthtalk", a2e: str = "a2e_synthtalk", use_visual_prior: bool = True,
                  use_color_mlp: bool = True, use_inpainter: bool = True, adapt: dict | None = None,
                  adapt_a2e: dict | None = None, max_train_frames: int = 64, chunk: int = 8,
-                 e2v_config: dict | None = None, progress: bool = True) -> None:
+                 e2v_config: dict | None = None, progress: bool = True, inpainter_fill: str | None = None) -> None:
         super().__init__(device, seed)
         self.talker = Talker(e2v if use_visual_prior else None, inpainter if use_visual_prior else None, a2e, device,
-                             use_color_mlp=use_color_mlp, use_inpainter=use_inpainter, e2v_config=e2v_config,
-                             chunk=chunk, progress=progress)
+                             use_color_mlp=use_color_mlp, use_inpainter=use_inpainter, inpainter_fill=inpainter_fill,
+                             e2v_config=e2v_config, chunk=chunk, progress=progress)
         a2e_steps = (adapt_a2e or {}).get("steps", A2EAdaptConfig.steps)
         self.adapt_config = AdaptConfig(head=HeadAdaptConfig(**(adapt or {})),
                                         a2e=A2EAdaptConfig(**adapt_a2e) if adapt_a2e and a2e_steps > 0 else None,

@@ -36,7 +36,7 @@ from ggtalker.gaussians.adapt import HeadAdaptConfig, adapt_identity, build_runt
 from ggtalker.gaussians.color_mlp import ColorMLP
 from ggtalker.gaussians.data import FrameSet, frameset, sample_indices
 from ggtalker.gaussians.head import GaussianHead
-from ggtalker.gaussians.inpainter import BodyInpainter, naive_composite
+from ggtalker.gaussians.inpainter import FILLS, BodyInpainter, naive_composite
 from ggtalker.gaussians.prior import E2VConfig, E2VPrior
 from ggtalker.gaussians.render import pose_head, splat_head
 from ggtalker.talker.identity import Identity
@@ -129,6 +129,9 @@ class Talker:
             ``predict(audio16k, fps, n_frames, pose=, style=, seed=)`` (an :class:`A2EPrior`).
         use_color_mlp: adapt and use the color MLP (False: each Gaussian keeps its base colour).
         use_inpainter: blend the head in with the Body Inpainter (False: alpha-paste it over the identity frame).
+        inpainter_fill: what the Body Inpainter fills from the surroundings behind the head
+            (:attr:`BodyInpainter.fill`: ``region`` or ``exposed``); None keeps the prior's. Adaptation fine-tunes
+            the inpainter under it and the identity keeps it.
         e2v_config: :class:`E2VConfig` (or its fields) of a freshly initialised prior (``e2v=None`` only).
         chunk: frames rendered per rasterizer call.
 
@@ -141,9 +144,13 @@ class Talker:
 
     def __init__(self, e2v: str | Path | None, inpainter: str | Path | None, a2e: str | Path | Any,
                  device: str = "cpu", *, use_color_mlp: bool = True, use_inpainter: bool = True,
-                 e2v_config: E2VConfig | dict | None = None, chunk: int = 8, progress: bool = False) -> None:
+                 inpainter_fill: str | None = None, e2v_config: E2VConfig | dict | None = None, chunk: int = 8,
+                 progress: bool = False) -> None:
         self.device, self.chunk, self.progress = device, int(chunk), progress
         self.use_color_mlp, self.use_inpainter = use_color_mlp, use_inpainter
+        if inpainter_fill is not None and inpainter_fill not in FILLS:
+            raise ValueError(f"inpainter_fill={inpainter_fill!r}: expected one of {FILLS} or None")
+        self.inpainter_fill = inpainter_fill
         self.e2v_config = e2v_config if isinstance(e2v_config, E2VConfig) else E2VConfig(**(e2v_config or {}))
         self.names = {"e2v": str(e2v) if e2v is not None else "scratch",
                       "inpainter": (str(inpainter) if inpainter is not None else "scratch") if use_inpainter else None,
@@ -183,8 +190,12 @@ class Talker:
             return None
         if self._inpainter_path is None:
             torch.manual_seed(seed + 1)
-            return BodyInpainter().to(self.device)
-        return BodyInpainter.from_state(self._inpainter_state, self.device, where=str(self._inpainter_path))
+            inp = BodyInpainter().to(self.device)
+        else:
+            inp = BodyInpainter.from_state(self._inpainter_state, self.device, where=str(self._inpainter_path))
+        if self.inpainter_fill is not None:
+            inp.fill = self.inpainter_fill
+        return inp
 
     # -- adaptation ---------------------------------------------------------------------------------
     def adapt(self, clips: Sequence[Clip] | FrameSet, config: AdaptConfig | None = None, name: str = "") -> Identity:
@@ -380,7 +391,8 @@ class Talker:
 
     def describe(self) -> dict[str, Any]:
         """Provenance: the priors and options."""
-        return {**self.names, "use_color_mlp": self.use_color_mlp, "use_inpainter": self.use_inpainter,
+        fill = {} if self.inpainter_fill is None else {"inpainter_fill": self.inpainter_fill}
+        return {**self.names, "use_color_mlp": self.use_color_mlp, "use_inpainter": self.use_inpainter, **fill,
                 "chunk": self.chunk}
 
     @contextmanager
