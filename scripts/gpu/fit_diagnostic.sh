@@ -20,7 +20,7 @@
 # frame: set corr's first-prior corrections (v2p0's configuration) on the identities of $IDS (default 0 1 2),
 #   each job limited to $LIMIT s (default 400).
 # refine: set frame plus a last stage that refines only the corrections, the head frozen
-#   (adapt.steps_refine=$REFINE, default 300): the training split's remaining pose error. Not yet run.
+#   (adapt.steps_refine=$REFINE, default 300): the training split's remaining pose error (run inside set probe).
 # probe: three variants of set frame on identity 0 side by side, each against the frame row: the refine stage
 #   (v2r0), noise-free training parameters (v2e0: how much of the training split's loss is tracking error), and a
 #   UV map densified to 512² (adapt.uv_res=512, 262k Gaussians) plus the refine stage (v2d0: is the map's
@@ -30,12 +30,15 @@
 # dense: set center's densified map on identities 1 and 2 (v2cd1, v2cd2) and the centred corrections alone on
 #   identity 0 (v2c0): with v2cd0 the three identities of each, three jobs (four with a densified map ran past
 #   the call's time).
+# exposed: set center with the Body Inpainter filling only the reference head the render leaves exposed and
+#   keeping the rendered head (inpainter_fill=exposed) on identities 0-2 (v2x0..2), and set center's identity 1
+#   (v2c1, lost to a gsplat load race in its first run). Not yet run.
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|dense|biased}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|dense|exposed|biased}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
 PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
@@ -89,6 +92,10 @@ case "$SET" in
   dense) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8 adapt.center_pose=true"
     JOBS=("v2c0:${LIMIT:-430}:$D --method ggtalker --only 0 --label ggtalker_v2_center --set $V2 $PC")
     for k in 1 2; do JOBS+=("v2cd$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_v2_center_dense512 --set $V2 $PC adapt.uv_res=512"); done;;
+  exposed) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8 adapt.center_pose=true"
+    JOBS=()
+    for k in 0 1 2; do JOBS+=("v2x$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_v2_center_exposed --set $V2 $PC inpainter_fill=exposed"); done
+    JOBS+=("v2c1:${LIMIT:-430}:$D --method ggtalker --only 1 --label ggtalker_v2_center --set $V2 $PC");;
   biased) C='adapt.corrections=smooth adapt.lr_params=5e-3'
     PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
     U='--source train_tracker_bias=true'
@@ -97,7 +104,7 @@ case "$SET" in
     "v2b0:420:$D --method ggtalker --only 0 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b1:420:$D --method ggtalker --only 1 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b2:420:$D --method ggtalker --only 2 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C");;
-  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, dense, biased)"; exit 2;;
+  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, dense, exposed, biased)"; exit 2;;
 esac
 export OUT
 # Clips the warm-up does not render (other source settings) are rendered here, in parallel, before the jobs:
