@@ -162,7 +162,8 @@ def test_full_preset_applies_at_full_scale_only():
     assert row_label("ggtalker", "ggtalker", full.method, "full") == "ggtalker"
     assert config_hash(full.method) == default_hash("ggtalker", "full") != default_hash("ggtalker", "smoke")
     smoke, applied = with_preset(compose_cfg("ggtalker", "novel_view", ["scale=smoke"]))
-    assert applied == {} and smoke.method.params.adapt.steps_uv == 30 and "chunk" not in smoke.method.params
+    # The smoke preset (preset/ggtalker/smoke.yaml) is in effect at smoke, and the full one is not.
+    assert applied["adapt.steps_uv"] == 200 and applied["e2v"] == "e2v_synthtalk_v2" and "chunk" not in smoke.method.params
     # A value typed on the command line wins over the preset; the preset fills the rest.
     typed, applied = with_preset(compose_cfg("ggtalker", "novel_view", ["scale=full", "method.params.adapt.steps_uv=600"]))
     assert typed.method.params.adapt.steps_uv == 600 and typed.method.params.adapt.steps_joint == 100

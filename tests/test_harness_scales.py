@@ -19,7 +19,8 @@ def test_composed_config_at_full_scale_holds_the_full_budget():
     assert (p.max_train_frames, p.chunk, p.progress) == (300, 32, False) and cfg.scale == "full"
     assert "presets" not in cfg.method  # nothing left for the runner to apply: the composed config is what runs
     smoke = compose_cfg("ggtalker", "novel_view").method.params
-    assert smoke.adapt.steps_uv == 30 and "chunk" not in smoke and compose_cfg("ggtalker", "smoke").scale == "smoke"
+    assert smoke.adapt.steps_uv == 200 and smoke.e2v == "e2v_synthtalk_v2" and "chunk" not in smoke  # preset/ggtalker/smoke.yaml
+    assert compose_cfg("ggtalker", "smoke").scale == "smoke"
     # The reduced GPU scale has the same method budget; a typed value wins over the preset.
     assert dict(compose_cfg("ggtalker", "novel_view", ["scale=full-2id"]).method.params.adapt) == FULL_ADAPT
     typed = compose_cfg("ggtalker", "novel_view", ["scale=full", "method.params.adapt.steps_uv=7"]).method.params

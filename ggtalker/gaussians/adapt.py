@@ -134,7 +134,9 @@ def densified_head(head: GaussianHead, uvmap: torch.Tensor, res: int | None) -> 
         raise ValueError(f"uv_res must be at least 8, got {res}")
     dense = GaussianHead(head.template, res, head.offset_unit)
     dense.layout = dense.layout.to(uvmap.device)
-    return dense, F.interpolate(uvmap[None], size=(res, res), mode="bilinear", align_corners=False)[0]
+    # A coarser map averages its texels' footprint (antialiased), a finer one interpolates.
+    return dense, F.interpolate(uvmap[None], size=(res, res), mode="bilinear", align_corners=False,
+                                antialias=res < head.layout.res)[0]
 
 
 def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainter: BodyInpainter | None = None,
