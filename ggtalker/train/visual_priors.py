@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from ggtalker.gaussians.data import load_identities
-from ggtalker.gaussians.inpainter import BodyInpainter
+from ggtalker.gaussians.inpainter import FILLS, BodyInpainter
 from ggtalker.gaussians.prior import HEAD_V2, E2VConfig, E2VPrior
 from ggtalker.train.e2v import E2VTrainConfig, train_e2v
 from ggtalker.train.inpainter import train_inpainter
@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="v2: the head that can fit its frames (prior.HEAD_V2; zoo entry e2v_synthtalk_v2); "
                          "v1: the first zoo prior's design (e2v_synthtalk)")
     ap.add_argument("--uv-res", type=int, help="UV map resolution (default: the scale's)")
+    ap.add_argument("--inpainter-fill", choices=FILLS, default="region",
+                    help="what the Body Inpainter fills behind the head (BodyInpainter.fill); exposed: zoo entry "
+                         "inpainter_synthtalk_exposed, region: inpainter_synthtalk")
     ap.add_argument("--max-minutes", type=float, default=None,
                     help="stop E2V training after this long and save a resumable state (--resume continues)")
     a = ap.parse_args(argv)
@@ -84,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         prior.save(out / "e2v.pt")
         print(f"e2v: {log_e2v[-1]['step']} of {cfg.steps} steps {t_e2v:.0f} s, photo {log_e2v[0]['photo']:.4f} -> {log_e2v[-1]['photo']:.4f}")
     if a.only in (None, "inpainter"):
-        inp = BodyInpainter().to(a.device)
+        inp = BodyInpainter(fill=a.inpainter_fill).to(a.device)
         t2 = time.perf_counter()
         log_inp = train_inpainter(inp, ids, steps=inp_steps, batch=max(2, cfg.batch), seed=a.seed,
                                   # an interrupted run may not have reached the inpainter yet
@@ -106,7 +109,8 @@ def main(argv: list[str] | None = None) -> None:
             save_entry("e2v_synthtalk_v2" if a.head == "v2" else "e2v_synthtalk", out / "e2v.pt", recipe=recipe, data=corpus, steps=log_e2v[-1]["step"], device=device,
                        metrics={"photo_l1_ssim_first": log_e2v[0]["photo"], "photo_l1_ssim_last": log_e2v[-1]["photo"]})
         if log_inp:
-            save_entry("inpainter_synthtalk", out / "inpainter.pt", recipe=recipe, data=corpus, steps=inp_steps,
+            name = "inpainter_synthtalk" if a.inpainter_fill == "region" else f"inpainter_synthtalk_{a.inpainter_fill}"
+            save_entry(name, out / "inpainter.pt", recipe=recipe, data=corpus, steps=inp_steps,
                        device=device, metrics={"loss_first": log_inp[0]["loss"], "loss_last": log_inp[-1]["loss"]})
         print("wrote zoo entries")
 
