@@ -6,7 +6,8 @@
 Clip folders are in the harness' clip format (frames, audio, cameras, tracked params, masks). ``--video`` tracks
 each video first (``scripts/track.py``'s tracker: face crop, head fit, masks; cached by the video's content) and
 adapts to the tracked clips; a video with no face or several stops with one error naming it before adaptation. The priors and
-the adaptation budget are the registered method's (``eval/conf/method/<method>.yaml``): its ``Talker`` and
+the adaptation budget are the registered method's at ``--scale`` (``eval/conf/method/<method>.yaml`` with
+``eval/conf/preset/<method>/<scale>.yaml`` over it, as ``eval/run.py`` composes them): its ``Talker`` and
 ``AdaptConfig``. Override with ``--set adapt.steps_uv=200`` style arguments.
 """
 
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import torch
 
+from ggtalker.bench.method_config import registered_spec
+from ggtalker.bench.suite import SCALES
 from ggtalker.core.clip import ClipError, read_clip
 from ggtalker.core.registry import METHODS
 
@@ -43,6 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     src.add_argument("--video", nargs="+", help="videos of the person (tracked first, cached)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--method", default="ggtalker")
+    ap.add_argument("--scale", default="smoke", choices=SCALES,
+                    help="whose preset: smoke (the CPU default) or full (a GPU budget)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--set", nargs="*", default=[], help="dotted overrides of the method params, e.g. adapt.steps_uv=200")
@@ -50,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(a.threads)
     # Inputs are checked before the adaptation starts.
     try:
-        spec = METHODS.spec(a.method)
+        spec = registered_spec(a.method, a.scale) or METHODS.spec(a.method)  # the latter raises, naming the methods
         method = METHODS.build({**spec, "params": _overrides(spec.get("params") or {}, a.set)}, device=a.device)
         talker, config = method.talker, method.adapt_config  # a GGTalker method: its model and budget
         if a.video:

@@ -291,3 +291,26 @@ def test_a_camera_path_taken_piece_by_piece_is_the_whole_path() -> None:
     piece = camera_path("orbit", 40, SIZE, start=60)
     np.testing.assert_allclose(piece.w2c, whole.w2c[60:])
     np.testing.assert_allclose(piece.K, whole.K[60:])
+
+
+def test_adapt_identity_py_uses_the_methods_preset_at_its_scale(tmp_path) -> None:
+    """``scripts/adapt_identity.py --scale S`` adapts with what ``eval/run.py ... scale=S`` runs: at smoke the head
+    v2's prior at a 64² map (``preset/ggtalker/smoke.yaml``), at full the first prior's 32² map."""
+    import importlib.util
+
+    from ggtalker.core.clip import write_clip
+    from ggtalker.talker import Identity
+    from tiny_head import tiny_clip, tiny_prior
+
+    clip = write_clip(tiny_clip(tiny_prior(), 3), tmp_path / "clip")
+    spec = importlib.util.spec_from_file_location("adapt_identity", REPO_ROOT / "scripts" / "adapt_identity.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    tiny = ["adapt.steps_uv=1", "adapt.steps_joint=1", "adapt.steps_inpaint=0", "adapt.max_side=32",
+            "adapt_a2e.steps=0", "progress=false"]
+    res = {}
+    for scale in ("smoke", "full"):
+        out = tmp_path / f"{scale}.pt"
+        mod.main(["--clip", str(clip), "--out", str(out), "--scale", scale, "--set", *tiny])
+        res[scale] = Identity.load(out).head.uvmap.shape[-1]
+    assert res == {"smoke": 64, "full": 32}
