@@ -66,3 +66,20 @@ def test_suite_scales_size_the_cases():
         SUITES.build("real_video").base_scale("full-2id")
     with pytest.raises(PreflightError, match="must be one of smoke, full, full-2id"):
         compose_cfg("static", "smoke", ["scale=huge"])
+
+
+def test_every_registered_default_is_what_hydra_composes():
+    """``registered_spec`` (used by the fit diagnostic, adapt_identity.py and the rows' default hashes) reads the
+    preset files itself: at every scale it must give the params ``eval/run.py`` composes, for every method,
+    including presets that start from another method's (the ablations' smoke presets)."""
+    from omegaconf import OmegaConf
+
+    from ggtalker.bench.method_config import PRESET_DIR
+
+    with_presets = [n for n in METHODS.names() if (PRESET_DIR / n).is_dir()]
+    assert {"ggtalker", "ggtalker_noprior", "talking_gaussian"} <= set(with_presets)
+    for name in with_presets:
+        for scale in SCALES:
+            composed = OmegaConf.to_container(compose_cfg(name, "novel_view", [f"scale={scale}"]).method.params,
+                                              resolve=True)
+            assert registered_spec(name, scale)["params"] == composed, (name, scale)

@@ -62,12 +62,18 @@ def preset(node: Mapping[str, Any], scale: str) -> dict[str, Any]:
 
 
 def _load_preset(path: Path) -> dict[str, Any]:
-    # A preset file may start from others of its folder (``defaults: [full]``), as hydra would merge them.
+    # A preset file may start from others, as hydra would merge them: one of its folder (``defaults: [full]``)
+    # or another method's by its absolute path into the same package (``- /preset/ggtalker/smoke@_here_``).
     data = OmegaConf.to_container(OmegaConf.load(path), resolve=True) or {}
     out: dict[str, Any] = {}
     for base in data.pop("defaults", []) or []:
-        if base != "_self_":
-            out = merge(out, _load_preset(path.with_name(f"{base}.yaml")))
+        if base == "_self_":
+            continue
+        name, _, package = str(base).partition("@")
+        if package not in ("", "_here_"):
+            raise ValueError(f"{path}: defaults entry {base!r}: a preset can only start from one merged in place")
+        target = CONF_DIR / f"{name.lstrip('/')}.yaml" if name.startswith("/") else path.with_name(f"{name}.yaml")
+        out = merge(out, _load_preset(target))
     return merge(out, data)
 
 
