@@ -21,22 +21,10 @@ from pathlib import Path
 
 import torch
 
-from ggtalker.bench.method_config import registered_spec
+from ggtalker.bench.method_config import method_params
 from ggtalker.bench.suite import SCALES
 from ggtalker.core.clip import ClipError, read_clip
 from ggtalker.core.registry import METHODS
-
-
-def _overrides(params: dict, items: list[str]) -> dict:
-    """``params`` with dotted ``key=value`` overrides applied (values parsed as JSON where they look like it)."""
-    for item in items:
-        key, _, val = item.partition("=")
-        node = params
-        *parents, leaf = key.split(".")
-        for k in parents:
-            node = node.setdefault(k, {})
-        node[leaf] = json.loads(val) if val[:1] in "0123456789-[{tf" else val
-    return params
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -55,8 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(a.threads)
     # Inputs are checked before the adaptation starts.
     try:
-        spec = registered_spec(a.method, a.scale) or METHODS.spec(a.method)  # the latter raises, naming the methods
-        method = METHODS.build({**spec, "params": _overrides(spec.get("params") or {}, a.set)}, device=a.device)
+        spec = {"target": METHODS.spec(a.method)["target"], "params": method_params(a.method, a.scale, a.set)}
+        method = METHODS.build(spec, device=a.device)
         talker, config = method.talker, method.adapt_config  # a GGTalker method: its model and budget
         if a.video:
             from ggtalker.track.pipeline import tracked_clip

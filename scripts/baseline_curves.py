@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ggtalker.bench.fit_diagnostic import SIZES, method_params, suite_cases
+from ggtalker.bench.fit_diagnostic import SIZES, suite_cases
+from ggtalker.bench.method_config import method_params
 from ggtalker.core.clip import read_clip
 from ggtalker.core.registry import METHODS
 from ggtalker.train.curves import TOL, WINDOW, plot, summarise, train_curve, write_summary

@@ -17,8 +17,9 @@ import logging
 from pathlib import Path
 
 from ggtalker.bench.fit_diagnostic import (
-    PARAM_ERRORS, REGIONS, SIZES, diagnose_identity, figure, frame_tables, method_params, rows, suite_cases, write_rows,
+    PARAM_ERRORS, REGIONS, SIZES, diagnose_identity, figure, frame_tables, rows, suite_cases, write_rows,
 )
+from ggtalker.bench.method_config import method_params
 from ggtalker.core.registry import METHODS
 
 

@@ -26,13 +26,12 @@ import numpy as np
 import pandas as pd
 
 from ggtalker.bench.method import DriveRequest, Generation, Method
-from ggtalker.bench.method_config import merge, registered_spec
 from ggtalker.bench.metric import Metric
 from ggtalker.bench.records import device_name, git_commit, upsert_csv
 from ggtalker.bench.runner import evaluate_case
 from ggtalker.core.atomic import write_bytes
 from ggtalker.core.clip import Clip, concat_clips, read_clip
-from ggtalker.core.registry import METHODS, METRICS, SUITES
+from ggtalker.core.registry import METRICS, SUITES
 from ggtalker.synth.recipes import exact_params
 
 SPLITS = ("train", "test_oracle", "test_audio")
@@ -57,15 +56,6 @@ COLUMNS = (KEY + ["psnr_face", "ssim_face", "silhouette_iou", "n_frames", "n_gau
 #: adaptation clip; its YAML's scales table) but the identities the caller asks for.
 _FULL_2ID = SUITES.spec("self_reenact")["params"]["scales"]["full-2id"]["source"]
 SIZES = {"smoke": {}, "full": {k: v for k, v in _FULL_2ID.items() if k != "n_identities"}}
-
-
-def method_params(name: str, scale: str, overrides: list[str]) -> dict:
-    """The method's registered default at ``scale`` (its ``presets[scale]`` over its params), then
-    ``key=value`` overrides."""
-    from omegaconf import OmegaConf
-
-    spec = registered_spec(name, scale) or METHODS.spec(name)  # the latter raises, listing the registered names
-    return merge(spec["params"], OmegaConf.to_container(OmegaConf.from_dotlist(overrides)))
 
 
 def suite_cases(scale: str, seed: int, identities: int | None = None, size: int | None = None,
@@ -158,15 +148,15 @@ def region_errors(truth: np.ndarray, pred: np.ndarray, masks: np.ndarray, landma
     sums = {r: (sq * m).sum((1, 2)) for r, m in regions.items()}     # (N,) squared error per frame
     counts = {r: m.sum((1, 2)) for r, m in regions.items()}
     total = float(sum(v.sum() for v in sums.values()))
+    def psnr(mse):  # of [0, 1] images, 100 dB where they are equal
+        return -10 * np.log10(np.maximum(mse, 1e-10))
+
     out = {}
     for r in REGIONS:
         k = int(counts[r].sum())
-        mse = float(sums[r].sum()) / k if k else float("nan")
-        out[f"psnr_{r}"] = float(10 * np.log10(1 / max(mse, 1e-10))) if k else float("nan")
+        out[f"psnr_{r}"] = float(psnr(float(sums[r].sum()) / k)) if k else float("nan")
         out[f"err_share_{r}"] = float(sums[r].sum()) / total if k and total > 0 else float("nan")
-    face_n = sum(counts.values()).clip(1)
-    table = {"frame": np.arange(len(sq)),
-             "psnr_face": 10 * np.log10(1 / np.maximum(sum(sums.values()) / face_n, 1e-10))}
+    table = {"frame": np.arange(len(sq)), "psnr_face": psnr(sum(sums.values()) / sum(counts.values()).clip(1))}
     with np.errstate(invalid="ignore", divide="ignore"):
         table.update({f"mse_{r}": sums[r] / counts[r] for r in REGIONS})
     params = params or {}

@@ -128,6 +128,13 @@ def registered_spec(yaml_name: str, scale: str) -> dict[str, Any] | None:
     return {"target": str(spec["target"]), "params": merge(spec.get("params") or {}, over)}
 
 
+def method_params(name: str, scale: str, overrides: list[str]) -> dict[str, Any]:
+    """The method's registered default at ``scale`` (:func:`registered_spec`), then dotted ``key=value``
+    overrides (values parsed as YAML, as on hydra's command line)."""
+    spec = registered_spec(name, scale) or METHODS.spec(name)  # the latter raises, listing the registered names
+    return merge(spec["params"], OmegaConf.to_container(OmegaConf.from_dotlist(list(overrides))))
+
+
 def default_hash(yaml_name: str, scale: str) -> str | None:
     """:func:`config_hash` of the registered default, or None for an unregistered name."""
     spec = registered_spec(yaml_name, scale)

@@ -27,9 +27,14 @@ def dilate(mask: torch.Tensor, radius: int) -> torch.Tensor:
     return F.max_pool2d(mask, 2 * radius + 1, stride=1, padding=radius)
 
 
+#: Rendered alpha above this covers a pixel: it belongs to the cut region, and the context behind it is not exposed.
+COVERED_ALPHA = 0.02
+
+
 def cut_region(context_head: torch.Tensor, alpha: torch.Tensor, radius: int) -> torch.Tensor:
-    """The region the inpainter may repaint: dilated (context head mask ∪ rendered alpha > 0.02), ``(N,1,H,W)``."""
-    return dilate(torch.maximum(context_head, (alpha > 0.02).float()), radius)
+    """The region the inpainter may repaint: dilated (context head mask ∪ rendered alpha > :data:`COVERED_ALPHA`),
+    ``(N,1,H,W)``."""
+    return dilate(torch.maximum(context_head, (alpha > COVERED_ALPHA).float()), radius)
 
 
 def surround_fill(context: torch.Tensor, region: torch.Tensor, radius: int) -> torch.Tensor:
@@ -73,7 +78,7 @@ class BodyInpainter(nn.Module):
             rendered head's soft edge, become the surroundings' mean colour: a grey collar below the chin and a
             dark or grey rim around the head (``use_inpainter=false``, the alpha paste, scored 1 dB more face
             PSNR on the H200, docs/ggtalker-fidelity.md). ``exposed``: only the context frame's own head where
-            the rendered head leaves it exposed (alpha ≤ 0.02, grown by a third of the cut's dilation), the
+            the rendered head leaves it exposed (alpha ≤ :data:`COVERED_ALPHA`, grown by a third of the cut's dilation), the
             ghost the inpainter must remove; elsewhere the context frame stays behind the rendered head. The
             choice is saved with the weights.
     """
@@ -152,7 +157,7 @@ class BodyInpainter(nn.Module):
         if self.fill == "region":
             stale = region
         else:
-            stale = dilate(context_head * (alpha <= 0.02).float(), max(1, radius // 3))
+            stale = dilate(context_head * (alpha <= COVERED_ALPHA).float(), max(1, radius // 3))
         behind = surround_fill(context, stale, max(2, h // 6))
         naive = head_rgb + (1 - alpha) * behind
         x = torch.cat([head_rgb, alpha, naive, region], 1)
