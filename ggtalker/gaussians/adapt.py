@@ -59,6 +59,13 @@ class HeadAdaptConfig:
     #: ``w_anchor`` times (correction / tracker error scale)², the head pose's roughness in time weighted by
     #: ``w_smooth``, and a schedule of their own over the joint stage (``lr_params`` → ``lr_final`` of it).
     corrections: str = "frame"
+    #: The corrections' learnt numbers: ``raw`` (radians, metres; the first prior's, where one ``lr_params``
+    #: is too coarse for translation and too slow for rotation) or ``tracker`` (units of a tracker's error,
+    #: :data:`ggtalker.gaussians.corrections.TRACKER_SCALE`, so ``lr_params`` means the same for every
+    #: quantity; their own schedule over the joint stage, as ``smooth``'s). A good ``lr_params`` then is 0.3.
+    correction_units: str = "raw"
+    #: Where the corrections' own schedule ends, a fraction of ``lr_params`` (None: ``lr_final``).
+    lr_params_final: float | None = None
     w_anchor: float = 1e-3
     w_smooth: float = 1e-2
     #: Steps of a last stage that refines only the corrections, the head and colours frozen
@@ -162,7 +169,7 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     uvmap = torch.nn.Parameter(uv0.clone())
     mlp: ColorMLP | None = copy.deepcopy(prior.color_mlp) if use_color else None
     n = len(tv)
-    corr = Corrections(tv.params, tv.clip_index, cfg.corrections, cfg.center_pose)
+    corr = Corrections(tv.params, tv.clip_index, cfg.corrections, cfg.center_pose, cfg.correction_units)
     report: dict[str, Any] = {"n_frames": n, "train_size": [h, w], "n_gaussians": head.n_gaussians,
                               "corrections": cfg.corrections}
 
@@ -177,13 +184,13 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
 
     def run(stage: str, steps: int, opt: torch.optim.Optimizer, joint: bool, first_step: int) -> list[float]:
         """``steps`` steps of ``opt``, the learning rates decayed for steps ``first_step`` on of ``total``
-        (a group marked ``own_schedule`` decays over these ``steps`` alone)."""
+        (a group marked ``own_schedule`` decays over these ``steps`` alone, to its ``final`` fraction)."""
         hist = []
         base = [grp["lr"] for grp in opt.param_groups]
         for i in tqdm(range(steps), desc=f"adapt {stage}", disable=not progress):
             for grp, lr in zip(opt.param_groups, base):
                 t = i / max(1, steps) if grp.get("own_schedule") else (first_step + i) / total
-                grp["lr"] = lr * cfg.lr_final ** t
+                grp["lr"] = lr * grp.get("final", cfg.lr_final) ** t
             idx = torch.randint(n, (min(cfg.batch, n),), generator=g).tolist()
             loss = step_loss(idx, joint)
             opt.zero_grad(set_to_none=True)
@@ -197,7 +204,9 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     groups = [{"params": [uvmap], "lr": cfg.lr_uv}]
     if mlp is not None:
         groups.append({"params": list(mlp.parameters()), "lr": cfg.lr_mlp})
-    corr_groups = [{"params": list(corr.parameters()), "lr": cfg.lr_params, "own_schedule": corr.mode == "smooth"}]
+    own = corr.mode == "smooth" or corr.units == "tracker"
+    corr_final = cfg.lr_final if cfg.lr_params_final is None else cfg.lr_params_final
+    corr_groups = [{"params": list(corr.parameters()), "lr": cfg.lr_params, "own_schedule": own, "final": corr_final}]
     t0 = time.perf_counter()
     opt = torch.optim.Adam(groups)
     h1 = run("uv", cfg.steps_uv, opt, joint=False, first_step=0)
@@ -232,10 +241,12 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
 
 def correction_prior(corr: Corrections, idx: list[int], cfg: HeadAdaptConfig) -> torch.Tensor:
     """The corrections' regulariser for a batch ``idx`` (:class:`HeadAdaptConfig.corrections`): ``frame``
-    anchors by ``w_param`` times the batch's mean square; ``smooth`` by ``w_anchor`` in tracker-error units
-    plus ``w_smooth`` times the pose's roughness in time."""
+    anchors by ``w_param`` times the batch's mean square (``w_anchor`` in tracker units, where the mean
+    square is in units of a tracker's error: ``w_param`` = 1 on radians and metres is almost no anchor, on
+    tracker units a strong one); ``smooth`` by ``w_anchor`` in tracker-error units plus ``w_smooth`` times
+    the pose's roughness in time."""
     if corr.mode == "frame":
-        return cfg.w_param * corr.penalty(idx)
+        return (cfg.w_param if corr.units == "raw" else cfg.w_anchor) * corr.penalty(idx)
     return cfg.w_anchor * corr.penalty(idx) + cfg.w_smooth * corr.roughness()
 
 
@@ -245,7 +256,7 @@ def refine_corrections(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, fs:
     """Fit the corrections alone to ``fs`` with the head frozen; returns the loss of each step.
 
     ``steps`` steps of ``cfg.batch`` random frames, Adam on ``corr`` from ``cfg.lr_params`` decaying to
-    ``cfg.lr_final`` of it, loss :func:`adaptation_loss` + :func:`correction_prior`. ``uvmap`` ``(C, R, R)``
+    ``cfg.lr_params_final`` (or ``cfg.lr_final``) of it, loss :func:`adaptation_loss` + :func:`correction_prior`. ``uvmap`` ``(C, R, R)``
     and the colour MLP are not changed (their gradients are not computed).
 
     Args:
@@ -255,10 +266,11 @@ def refine_corrections(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, fs:
     for q in frozen:
         q.requires_grad_(False)
     opt = torch.optim.Adam(corr.parameters(), lr=cfg.lr_params)
+    final = cfg.lr_final if cfg.lr_params_final is None else cfg.lr_params_final
     n, hist = len(fs), []
     try:
         for i in tqdm(range(steps), desc="adapt refine", disable=not progress):
-            opt.param_groups[0]["lr"] = cfg.lr_params * cfg.lr_final ** (i / max(1, steps))
+            opt.param_groups[0]["lr"] = cfg.lr_params * final ** (i / max(1, steps))
             idx = torch.randint(n, (min(cfg.batch, n),), generator=generator).tolist()
             b = fs.take(idx)
             b.params = corr.params(idx)

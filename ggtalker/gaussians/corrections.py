@@ -25,6 +25,15 @@ Measured on a known head (tests/test_ggtalker_corrections.py: 24 frames at 48²,
 
 ``mode="frame"`` is the first zoo prior's schedule: a free correction per frame and key, one learning rate,
 anchored by the batch's mean square correction.
+
+**Units** (``units``). With ``"raw"`` (the first prior's) the learnt numbers are radians and metres, so one
+Adam learning rate moves a rotation and a translation by the same *number*: 2e-3 is 2 mm of translation, far
+coarser than the 0.1 mm a 512² fit needs, yet a rotation step of 2e-3 rad is too slow to remove a 0.013 rad
+error in a few dozen looks at a frame. No single rate does both. With ``"tracker"`` the learnt numbers are
+corrections in :data:`TRACKER_SCALE` units (1 = 0.02 rad, 3 mm, 0.05), so one rate suits every quantity.
+Measured on a frozen, correct head (40 frames at 96², 400 steps of 4, SynthTalk's tracker error 0.0127 rad /
+2.69 mm; ``lr`` decaying to 1 % of itself): raw units at lr 2e-3 leave 0.0025 rad / 0.16 mm, at 6e-3
+0.0022 rad / 0.69 mm; tracker units at lr 0.3 leave 0.00023 rad / 0.026 mm.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ import torch
 #: translation, 5 % of a blendshape's range. The corrections' anchor is (correction / scale)².
 TRACKER_SCALE = {"rot": 0.02, "trans": 0.003, "expr": 0.05, "jaw": 0.05}
 MODES = ("frame", "smooth")
+UNITS = ("raw", "tracker")
 
 
 def second_differences(x: torch.Tensor, clip_index: torch.Tensor) -> torch.Tensor:
@@ -54,14 +64,20 @@ class Corrections(torch.nn.Module):
         params: the tracked ``{expr (N, E), jaw (N, 1), blink, pose (N, 6)}`` (pose: axis-angle, then metres).
         clip_index: ``(N,)`` which clip each frame is from (frames of a clip contiguous, in time order).
         mode: ``frame`` or ``smooth`` (module docstring).
+        center_pose: give the head-pose corrections zero mean over the frames (:meth:`deltas`).
+        units: ``raw`` (radians, metres, blendshape units) or ``tracker`` (:data:`TRACKER_SCALE` units) for
+            the learnt numbers (module docstring, "Units").
     """
 
     def __init__(self, params: dict[str, torch.Tensor], clip_index: torch.Tensor, mode: str = "frame",
-                 center_pose: bool = False) -> None:
+                 center_pose: bool = False, units: str = "raw") -> None:
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"corrections={mode!r}: expected one of {MODES}")
+        if units not in UNITS:
+            raise ValueError(f"correction_units={units!r}: expected one of {UNITS}")
         self.mode = mode
+        self.units = units
         self.center_pose = center_pose
         dev = params["pose"].device
         n = int(params["pose"].shape[0])
@@ -71,6 +87,19 @@ class Corrections(torch.nn.Module):
                                              for k in ("expr", "jaw", "pose")})
         scale = [TRACKER_SCALE["rot"]] * 3 + [TRACKER_SCALE["trans"]] * 3
         self.register_buffer("pose_scale", torch.tensor(scale, device=dev))
+        self.unit = {"expr": TRACKER_SCALE["expr"], "jaw": TRACKER_SCALE["jaw"], "pose": self.pose_scale}
+
+    def _physical(self) -> dict[str, torch.Tensor]:
+        """The learnt corrections ``{key: (N, D)}`` in the parameters' own units."""
+        if self.units == "raw":
+            return dict(self.delta.items())
+        return {k: v * self.unit[k] for k, v in self.delta.items()}
+
+    def _scaled(self) -> dict[str, torch.Tensor]:
+        """The learnt corrections ``{key: (N, D)}`` in :data:`TRACKER_SCALE` units."""
+        if self.units == "tracker":
+            return dict(self.delta.items())
+        return {k: v / self.unit[k] for k, v in self.delta.items()}
 
     def deltas(self) -> dict[str, torch.Tensor]:
         """Every frame's correction ``{key: (N, D)}``; with ``center_pose`` the head pose's has zero mean over
@@ -81,7 +110,7 @@ class Corrections(torch.nn.Module):
         head drift out of that frame (0.6-0.9 mm on the H200 fits, which the parameters that later drive it,
         from the same tracker or the truth, do not share). Centring fixes that gauge; a correction's mean
         is exactly what a monocular fit cannot observe."""
-        d = dict(self.delta.items())
+        d = self._physical()
         if self.center_pose:
             d["pose"] = d["pose"] - d["pose"].mean(0, keepdim=True)
         return d
@@ -95,14 +124,13 @@ class Corrections(torch.nn.Module):
         return {k: v[idx] + d[k][idx] if k in d else v[idx] for k, v in self.tracked.items()}
 
     def penalty(self, idx: torch.Tensor | list[int]) -> torch.Tensor:
-        """The corrections' anchor. ``frame``: the mean square correction of the batch's frames (the first
-        prior's). ``smooth``: the mean of (correction / :data:`TRACKER_SCALE`)² over every frame."""
+        """The corrections' anchor, the sum over keys of a mean square. ``frame``: of the batch's frames'
+        learnt numbers (the first prior's in raw units; (correction / :data:`TRACKER_SCALE`)² in tracker
+        units). ``smooth``: of (correction / :data:`TRACKER_SCALE`)² over every frame."""
         if self.mode == "frame":
             idx = torch.as_tensor(idx, dtype=torch.long, device=self.clip_index.device)
             return sum(d[idx].pow(2).mean() for d in self.delta.values())
-        return ((self.delta["expr"] / TRACKER_SCALE["expr"]).pow(2).mean()
-                + (self.delta["jaw"] / TRACKER_SCALE["jaw"]).pow(2).mean()
-                + (self.delta["pose"] / self.pose_scale).pow(2).mean())
+        return sum(d.pow(2).mean() for d in self._scaled().values())
 
     def roughness(self) -> torch.Tensor:
         """``smooth``: the mean square second difference of every frame's corrected pose, in

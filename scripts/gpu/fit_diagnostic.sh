@@ -33,12 +33,16 @@
 # exposed: set center with the Body Inpainter filling only the reference head the render leaves exposed and
 #   keeping the rendered head (inpainter_fill=exposed) on identities 0-2 (v2x0..2), and set center's identity 1
 #   (v2c1, lost to a gsplat load race in its first run). Not yet run.
+# units: set exposed with the corrections learnt in units of a tracker's error (adapt.correction_units=tracker,
+#   lr_params 0.3 decaying to 5 % over the joint stage; raw radians and metres share one rate that is too coarse
+#   for translation and too slow for rotation) on identities 0-2 (v2u0..2), and set exposed's identity 0 (v2x0)
+#   as the raw-units comparison.
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|dense|exposed|biased}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|dense|exposed|units|biased}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
 PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
@@ -96,6 +100,11 @@ case "$SET" in
     JOBS=()
     for k in 0 1 2; do JOBS+=("v2x$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_v2_center_exposed --set $V2 $PC inpainter_fill=exposed"); done
     JOBS+=("v2c1:${LIMIT:-430}:$D --method ggtalker --only 1 --label ggtalker_v2_center --set $V2 $PC");;
+  units) PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8 adapt.center_pose=true inpainter_fill=exposed"
+    U='adapt.correction_units=tracker adapt.lr_params=0.3 adapt.lr_params_final=0.05'
+    JOBS=()
+    for k in 0 1 2; do JOBS+=("v2u$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_v2_units --set $V2 $PC $U"); done
+    JOBS+=("v2x0:${LIMIT:-430}:$D --method ggtalker --only 0 --label ggtalker_v2_center_exposed --set $V2 $PC");;
   biased) C='adapt.corrections=smooth adapt.lr_params=5e-3'
     PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
     U='--source train_tracker_bias=true'
@@ -104,7 +113,7 @@ case "$SET" in
     "v2b0:420:$D --method ggtalker --only 0 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b1:420:$D --method ggtalker --only 1 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b2:420:$D --method ggtalker --only 2 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C");;
-  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, dense, exposed, biased)"; exit 2;;
+  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, dense, exposed, units, biased)"; exit 2;;
 esac
 export OUT
 # Clips the warm-up does not render (other source settings) are rendered here, in parallel, before the jobs:
