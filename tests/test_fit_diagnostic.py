@@ -193,3 +193,24 @@ def test_region_errors_put_a_mouth_error_in_the_mouth() -> None:
     assert e["psnr_inner"] == 100.0 and e["psnr_mouth"] < 40
     assert list(table["blink_r"]) == [np.float32(0.3)] and np.isnan(table["jaw"][0])
     assert table["mse_inner"][0] == 0.0 and table["mse_mouth"][0] > 0 and table["psnr_face"][0] > e["psnr_mouth"]
+
+
+def test_figure_shows_the_most_open_mouth_and_a_face_close_up(tmp_path) -> None:
+    """The middle row is the frame with the largest true jaw; with landmarks a fourth row crops it to the face."""
+    import imageio.v3 as iio
+
+    from ggtalker.bench.fit_diagnostic import SplitResult
+
+    n, h, w = 10, 40, 40
+    truth = np.zeros((n, h, w, 3), np.uint8)
+    truth[:, :, :, 0] = np.arange(n)[:, None, None] * 20     # each frame its own red level
+    pred = truth.copy()
+    lmk = np.tile(np.stack(np.meshgrid(np.linspace(15, 25, 17), [18, 22]), -1).reshape(-1, 2)[:68], (n, 2, 1))[:, :68]
+    table = pd.DataFrame({"frame": np.arange(n), "jaw": np.r_[np.zeros(7), 0.9, 0.0, 0.0]})
+    res = [SplitResult("test_oracle", {}, n, truth, pred),
+           SplitResult("test_audio", {}, n, truth, pred, frames_table=table, landmarks=lmk.astype(np.float32))]
+    img = iio.imread(figure(tmp_path / "f.png", {"x": res}))
+    assert img.shape == (4 * h, 3 * w, 3)
+    assert img[h + h // 2, 5, 0] == 7 * 20 and img[3 * h + h // 2, 5, 0] == 7 * 20   # frame 7, then its close-up
+    res[1].landmarks = None
+    assert iio.imread(figure(tmp_path / "g.png", {"x": res})).shape == (3 * h, 3 * w, 3)

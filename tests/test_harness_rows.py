@@ -155,9 +155,13 @@ def test_full_preset_applies_at_full_scale_only():
     full, applied = with_preset(compose_cfg("ggtalker", "novel_view", ["scale=full"]))
     p = full.method.params
     assert (p.adapt.steps_uv, p.adapt.steps_joint, p.adapt.steps_inpaint, p.adapt.batch, p.adapt.max_side) == \
-        (300, 100, 150, 4, 256)
-    assert (p.adapt_a2e.steps, p.adapt_a2e.lr, p.max_train_frames, p.chunk, p.progress) == (50, 5e-5, 300, 32, False)
-    assert applied["adapt.steps_uv"] == 300 and "adapt_a2e.lr" not in applied
+        (1500, 1500, 150, 8, 512)
+    assert (p.adapt.correction_units, p.adapt.center_pose, p.e2v, p.inpainter_fill) == ("tracker", True, "e2v_synthtalk_v2", "exposed")
+    assert (p.adapt_a2e.steps, p.adapt_a2e.lr, p.max_train_frames, p.chunk, p.progress) == (50, 5e-5, 150, 32, False)
+    assert applied["adapt.steps_uv"] == 1500 and "adapt_a2e.lr" not in applied
+    # full-2id keeps the first head's budget its leaderboard rows were run with.
+    old, _ = with_preset(compose_cfg("ggtalker", "novel_view", ["scale=full-2id"]))
+    assert (old.method.params.adapt.steps_uv, old.method.params.adapt.max_side, old.method.params.max_train_frames) == (300, 256, 300)
     # The preset is the registered default at full scale: its row is labelled by the method name alone.
     assert row_label("ggtalker", "ggtalker", full.method, "full") == "ggtalker"
     assert config_hash(full.method) == default_hash("ggtalker", "full") != default_hash("ggtalker", "smoke")
@@ -166,7 +170,7 @@ def test_full_preset_applies_at_full_scale_only():
     assert applied["adapt.steps_uv"] == 200 and applied["e2v"] == "e2v_synthtalk_v2" and "chunk" not in smoke.method.params
     # A value typed on the command line wins over the preset; the preset fills the rest.
     typed, applied = with_preset(compose_cfg("ggtalker", "novel_view", ["scale=full", "method.params.adapt.steps_uv=600"]))
-    assert typed.method.params.adapt.steps_uv == 600 and typed.method.params.adapt.steps_joint == 100
+    assert typed.method.params.adapt.steps_uv == 600 and typed.method.params.adapt.steps_joint == 1500
     assert "adapt.steps_uv" not in applied
     for name, key, value in (("talking_gaussian", "n_gaussians", 20000), ("nerf_talker", "rays_per_frame", 4096),
                              ("wav2lip2d", "crop", 96)):

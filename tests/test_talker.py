@@ -295,7 +295,8 @@ def test_a_camera_path_taken_piece_by_piece_is_the_whole_path() -> None:
 
 def test_adapt_identity_py_uses_the_methods_preset_at_its_scale(tmp_path) -> None:
     """``scripts/adapt_identity.py --scale S`` adapts with what ``eval/run.py ... scale=S`` runs: at smoke the head
-    v2's prior at a 64² map (``preset/ggtalker/smoke.yaml``), at full the first prior's 32² map."""
+    v2's prior at a 64² map (``preset/ggtalker/smoke.yaml``), at full at its own 256² map, and at full-2id the first
+    prior's 32² map."""
     import importlib.util
 
     from ggtalker.core.clip import write_clip
@@ -309,8 +310,8 @@ def test_adapt_identity_py_uses_the_methods_preset_at_its_scale(tmp_path) -> Non
     tiny = ["adapt.steps_uv=1", "adapt.steps_joint=1", "adapt.steps_inpaint=0", "adapt.max_side=32",
             "adapt_a2e.steps=0", "progress=false"]
     res = {}
-    for scale in ("smoke", "full"):
+    for scale in ("smoke", "full", "full-2id"):
         out = tmp_path / f"{scale}.pt"
         mod.main(["--clip", str(clip), "--out", str(out), "--scale", scale, "--set", *tiny])
         res[scale] = Identity.load(out).head.uvmap.shape[-1]
-    assert res == {"smoke": 64, "full": 32}
+    assert res == {"smoke": 64, "full": 256, "full-2id": 32}

@@ -91,6 +91,7 @@ class SplitResult:
     param_errors: dict[str, float] | None = None
     regions: dict[str, float] | None = None
     frames_table: pd.DataFrame | None = None
+    landmarks: np.ndarray | None = None
 
 
 def param_errors(fitted: dict[str, np.ndarray], truth: dict[str, np.ndarray]) -> dict[str, float]:
@@ -239,14 +240,16 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
             truth_frames.append(t.frames)
             pred_frames.append(pred.frames)
         truth_frames, pred_frames = np.concatenate(truth_frames), np.concatenate(pred_frames)
-        regions, table = None, None
+        regions, table, lmk = None, None, None
+        if all(t.landmarks is not None for t in targets):
+            lmk = np.concatenate([t.landmarks for t in targets])
         if all(t.masks is not None and t.landmarks is not None for t in targets):
             keys = set.intersection(*(set(t.params) for t in targets))
             regions, table = region_errors(truth_frames, pred_frames, np.concatenate([t.masks for t in targets]),
                                            np.concatenate([t.landmarks for t in targets]),
                                            {k: np.concatenate([t.params[k] for t in targets]) for k in keys})
         results.append(SplitResult(split, {k: float(np.sum(v) / n) for k, v in vals.items()}, n,
-                                   truth_frames, pred_frames, regions=regions, frames_table=table))
+                                   truth_frames, pred_frames, regions=regions, frames_table=table, landmarks=lmk))
     n_g = float(views.n_gaussians) if views is not None and views.n_gaussians is not None else float("nan")
     return results, adapt_s, n_g
 
@@ -276,19 +279,39 @@ def write_rows(path: Path, new_rows: list[dict]) -> pd.DataFrame:
 
 
 def figure(path: Path, results_by_identity: dict[str, list[SplitResult]], n_frames: int = 3) -> Path:
-    """truth | true params | audio for ``n_frames`` held-out frames of the first identity (PNG)."""
+    """truth | true params | audio for ``n_frames`` held-out frames of the first identity (PNG).
+
+    The middle frame is the one whose true jaw is most open (teeth and mouth interior show), where the
+    split has a per-frame table; where landmarks are known a last row repeats it enlarged, cropped to the
+    face, so eyes, teeth and the hairline can be judged at the render's own pixels."""
     import imageio.v3 as iio
+    from PIL import Image
 
     ident, results = next(iter(results_by_identity.items()))
     by = {r.split: r for r in results}
     oracle, audio = by.get("test_oracle"), by["test_audio"]
     n = len(audio.truth)
     picks = np.linspace(n * 0.15, n * 0.85, n_frames).round().astype(int)
-    rows_ = []
-    for i in picks:
-        cols = [audio.truth[i]]
+    if audio.frames_table is not None and "jaw" in audio.frames_table and n_frames >= 2:
+        picks[n_frames // 2] = int(np.argmax(audio.frames_table["jaw"].to_numpy()))
+
+    def cols(i: int) -> list[np.ndarray]:
+        c = [audio.truth[i]]
         if oracle is not None and oracle.pred is not None:
-            cols.append(oracle.pred[i])
-        cols.append(audio.pred[i])
-        rows_.append(np.concatenate(cols, 1))
+            c.append(oracle.pred[i])
+        return c + [audio.pred[i]]
+
+    rows_ = [np.concatenate(cols(i), 1) for i in picks]
+    if audio.landmarks is not None:
+        i = picks[n_frames // 2]
+        h, w = audio.truth.shape[1:3]
+        lo, hi = audio.landmarks[i].min(0), audio.landmarks[i].max(0)
+        c, half = (lo + hi) / 2, 0.8 * float(max(hi - lo))   # the face and the hairline above it
+        c[1] -= 0.15 * half
+        x0, y0 = (int(np.clip(round(c[k] - half), 0, max(0, (w, h)[k] - 2 * half))) for k in (0, 1))
+        side = int(min(2 * half, w - x0, h - y0))
+        if side >= 8:
+            crops = [np.asarray(Image.fromarray(f[y0:y0 + side, x0:x0 + side]).resize((w, h), Image.LANCZOS))
+                     for f in cols(i)]
+            rows_.append(np.concatenate(crops, 1))
     return write_bytes(path, iio.imwrite("<bytes>", np.concatenate(rows_, 0), extension=".png"))
