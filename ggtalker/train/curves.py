@@ -15,7 +15,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -133,21 +133,32 @@ def train_curve(method: Method, identity: str, clip: Clip, csv: Path, *, label: 
         clock["prev"] = step
         clock["last"] = time.perf_counter()
 
+    def begun(step: int) -> None:  # the first row's loss window starts at the resumed step
+        clock["prev"] = clock["start"] = step
+
     hook.evaluate = evaluate
     if state_path is not None:
-        hook.checkpointer = functools.partial(TrainingState, state_path, checkpoint_every)
+        hook.checkpointer = functools.partial(_BeginNoted, state_path, checkpoint_every, on_begin=begun)
         hook.resume = resume and Path(state_path).is_file()
         if not hook.resume and Path(state_path).is_file():
             raise SystemExit(f"{state_path} exists: pass --resume to continue it, or delete it to start afresh")
-    start = _saved_step(state_path) if hook.resume else 0
-    clock["prev"] = start
+    clock["start"] = 0
     state = method.prepare(identity, [train], hook=hook)
-    return CurveRun(identity, start, len(state.losses), clock["capped"])
+    return CurveRun(identity, clock["start"], len(state.losses), clock["capped"])
 
 
-def _saved_step(path: Path | None) -> int:
-    """The step a training state file was saved at."""
-    return int(torch.load(path, map_location="cpu", weights_only=False)["step"])
+class _BeginNoted(TrainingState):
+    """A :class:`TrainingState` that tells ``on_begin(step)`` the step training starts from, so the state file
+    is read once (by the method's loop) rather than a second time to learn its step."""
+
+    def __init__(self, *args: Any, on_begin: Callable[[int], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_begin = on_begin
+
+    def begin(self, resume: bool) -> tuple[int, dict[str, Any]]:
+        step, extra = super().begin(resume)
+        self._on_begin(step)
+        return step, extra
 
 
 def summarise(df: pd.DataFrame, runs: dict[str, CurveRun] | None = None, tol: float = TOL,
