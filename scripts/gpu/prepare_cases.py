@@ -3,7 +3,8 @@
     python scripts/gpu/prepare_cases.py [SCALE]       # default full-2id; $PREP_SUITES limits the suites
 
 ``$NID`` (optional) renders that many test identities instead of the scale's (scripts/gpu/fit_diagnostic.sh's
-diagnostic adapts 3); an eval/run.py run takes the same with ``suite.params.scales.<SCALE>.source.n_identities=N``.
+diagnostic adapts 3); an eval/run.py run takes the same with ``suite.params.scales.<SCALE>.source.n_identities=N``,
+or at a source's own scale (smoke, full) with ``+suite.params.source.params.n_identities=N``.
 
 The sizes are the suites' own (``scales.<SCALE>`` in ``eval/conf/suite/<suite>.yaml``): this script holds none,
 so ``eval/run.py suite=S scale=SCALE`` then finds exactly these clips in the cache. A file, not a heredoc:
@@ -26,5 +27,9 @@ if __name__ == "__main__":
         if os.environ.get("NID") and scale in suite.scales:
             suite.scales[scale] = {**suite.scales[scale], "source": {**suite.scales[scale].get("source", {}),
                                                                      "n_identities": int(os.environ["NID"])}}
+        elif os.environ.get("NID"):  # a source's own scale (smoke, full): eval/run.py's
+            # +suite.params.source.params.n_identities=N
+            suite.source = {**suite.source, "params": {**suite.source.get("params", {}),
+                                                       "n_identities": int(os.environ["NID"])}}
         suite.cases(scale=scale)
     print("cases ready")
