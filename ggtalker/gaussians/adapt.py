@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ggtalker.gaussians.color_mlp import ColorMLP
+from ggtalker.gaussians.color_mlp import ColorMLP, with_specular_channels
 from ggtalker.gaussians.corrections import Corrections
 from ggtalker.gaussians.data import FrameSet
 from ggtalker.gaussians.head import GaussianHead
@@ -83,6 +83,10 @@ class HeadAdaptConfig:
     #: Give the head-pose corrections zero mean over the training frames
     #: (:meth:`ggtalker.gaussians.corrections.Corrections.deltas`), so the head stays in the tracker's frame.
     center_pose: bool = False
+    #: Give every Gaussian its own specular lobe, adapted (:class:`ggtalker.gaussians.color_mlp.ColorMLP`,
+    #: ``specular``): the eye's catchlight moves as the head turns, which the shared colour MLP cannot
+    #: follow. Needs the colour MLP.
+    specular: bool = False
 
 
 @dataclass
@@ -166,8 +170,13 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     with torch.no_grad():
         uv0 = prior.generator.from_reference(head, ref.images.permute(0, 3, 1, 2), ref.params, ref.K, ref.w2c)[0]
     head, uv0 = densified_head(head, uv0, cfg.uv_res)
-    uvmap = torch.nn.Parameter(uv0.clone())
     mlp: ColorMLP | None = copy.deepcopy(prior.color_mlp) if use_color else None
+    specular = prior.cfg.specular
+    if cfg.specular and not specular:
+        if mlp is None:
+            raise ValueError("adapt.specular needs the colour MLP (use_color_mlp=true)")
+        uv0, specular, mlp.specular = with_specular_channels(uv0), True, True
+    uvmap = torch.nn.Parameter(uv0.clone())
     n = len(tv)
     corr = Corrections(tv.params, tv.clip_index, cfg.corrections, cfg.center_pose, cfg.correction_units)
     report: dict[str, Any] = {"n_frames": n, "train_size": [h, w], "n_gaussians": head.n_gaussians,
@@ -233,7 +242,8 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     report["seconds"] = time.perf_counter() - t_start
     ctx = (ref.images[0] * 255).round().byte().cpu().numpy()
     ctx_head = ref.head[0].round().byte().cpu().numpy()
-    return AdaptedHead(e2v_config={**asdict(prior.cfg), "uv_res": head.layout.res}, uvmap=uvmap.detach().cpu().clone(),
+    return AdaptedHead(e2v_config={**asdict(prior.cfg), "uv_res": head.layout.res, "specular": specular},
+                         uvmap=uvmap.detach().cpu().clone(),
                          color_mlp=None if mlp is None else {k: v.detach().cpu().clone() for k, v in mlp.state_dict().items()},
                          inpainter=inp_state, context=ctx, context_head=ctx_head, report=report,
                          train_params=corr.corrected())

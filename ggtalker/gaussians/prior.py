@@ -36,6 +36,9 @@ class E2VConfig:
         dynamic_opacity: the color MLP also changes each Gaussian's opacity with the motion (lips that
             part when the jaw opens, lids that close).
         gen_levels: resolution levels of the generator's UV U-Net.
+        specular: the UV map carries a specular lobe per Gaussian after its features
+            (:class:`~ggtalker.gaussians.color_mlp.ColorMLP`); set by adaptation (``HeadAdaptConfig.specular``),
+            which appends those channels to the generated map.
     """
 
     uv_res: int = 32
@@ -46,6 +49,7 @@ class E2VConfig:
     offset_unit: float | None = None
     dynamic_opacity: bool = False
     gen_levels: int = 2
+    specular: bool = False
 
 
 #: The head that can fit its frames: a denser template with face-bunched columns, offsets in metres,
@@ -66,7 +70,7 @@ class E2VPrior(nn.Module):
         c = self.cfg
         self.head = GaussianHead(template or HeadTemplate.load(asset_path(c.template)), c.uv_res, c.offset_unit)
         self.generator = IdentityGaussianGenerator(c.uv_res, c.n_feat, c.gen_width, levels=c.gen_levels)
-        self.color_mlp = ColorMLP(c.n_feat, c.mlp_hidden, dynamic_opacity=c.dynamic_opacity)
+        self.color_mlp = ColorMLP(c.n_feat, c.mlp_hidden, dynamic_opacity=c.dynamic_opacity, specular=c.specular)
 
     def state(self, half: bool = True) -> dict[str, Any]:
         sd = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.state_dict().items()}

@@ -40,12 +40,14 @@
 # long: set units with 1,500 + 1,500 steps and the corrections' rate decaying to 2 % (v2l0..2), three jobs.
 # preset: ggtalker's registered full configuration (preset/ggtalker/full.yaml: set long's) with no overrides,
 #   identities 0-2 (gg0..2): the rows labelled ggtalker and the figure fit_ggtalker_full.png.
+# specular: set preset with a specular lobe per Gaussian (adapt.specular=true: the eyes' catchlight), identities
+#   0-2 (gs0..2). Not yet run.
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|dense|exposed|units|long|preset|biased}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|dense|exposed|units|long|preset|specular|biased}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
 PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
@@ -114,6 +116,8 @@ case "$SET" in
     for k in 0 1 2; do JOBS+=("v2l$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_v2_units_long --set $V2 $PC $U"); done;;
   preset) JOBS=()
     for k in 0 1 2; do JOBS+=("gg$k:${LIMIT:-430}:$D --method ggtalker --only $k"); done;;
+  specular) JOBS=()
+    for k in 0 1 2; do JOBS+=("gs$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_specular --set adapt.specular=true"); done;;
   biased) C='adapt.corrections=smooth adapt.lr_params=5e-3'
     PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
     U='--source train_tracker_bias=true'
@@ -122,7 +126,7 @@ case "$SET" in
     "v2b0:420:$D --method ggtalker --only 0 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b1:420:$D --method ggtalker --only 1 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b2:420:$D --method ggtalker --only 2 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C");;
-  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, dense, exposed, units, long, preset, biased)"; exit 2;;
+  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, dense, exposed, units, long, preset, specular, biased)"; exit 2;;
 esac
 export OUT
 # Clips the warm-up does not render (other source settings) are rendered here, in parallel, before the jobs:
