@@ -243,10 +243,9 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
         regions, table, lmk = None, None, None
         if all(t.landmarks is not None for t in targets):
             lmk = np.concatenate([t.landmarks for t in targets])
-        if all(t.masks is not None and t.landmarks is not None for t in targets):
+        if lmk is not None and all(t.masks is not None for t in targets):
             keys = set.intersection(*(set(t.params) for t in targets))
-            regions, table = region_errors(truth_frames, pred_frames, np.concatenate([t.masks for t in targets]),
-                                           np.concatenate([t.landmarks for t in targets]),
+            regions, table = region_errors(truth_frames, pred_frames, np.concatenate([t.masks for t in targets]), lmk,
                                            {k: np.concatenate([t.params[k] for t in targets]) for k in keys})
         results.append(SplitResult(split, {k: float(np.sum(v) / n) for k, v in vals.items()}, n,
                                    truth_frames, pred_frames, regions=regions, frames_table=table, landmarks=lmk))

@@ -88,6 +88,11 @@ class HeadAdaptConfig:
     #: follow. Needs the colour MLP.
     specular: bool = False
 
+    @property
+    def corrections_lr_final(self) -> float:
+        """Where the corrections' own schedule ends, a fraction of ``lr_params``."""
+        return self.lr_final if self.lr_params_final is None else self.lr_params_final
+
 
 @dataclass
 class AdaptedHead:
@@ -214,8 +219,8 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
     if mlp is not None:
         groups.append({"params": list(mlp.parameters()), "lr": cfg.lr_mlp})
     own = corr.mode == "smooth" or corr.units == "tracker"
-    corr_final = cfg.lr_final if cfg.lr_params_final is None else cfg.lr_params_final
-    corr_groups = [{"params": list(corr.parameters()), "lr": cfg.lr_params, "own_schedule": own, "final": corr_final}]
+    corr_groups = [{"params": list(corr.parameters()), "lr": cfg.lr_params, "own_schedule": own,
+                    "final": cfg.corrections_lr_final}]
     t0 = time.perf_counter()
     opt = torch.optim.Adam(groups)
     h1 = run("uv", cfg.steps_uv, opt, joint=False, first_step=0)
@@ -276,11 +281,10 @@ def refine_corrections(head: Any, uvmap: torch.Tensor, mlp: ColorMLP | None, fs:
     for q in frozen:
         q.requires_grad_(False)
     opt = torch.optim.Adam(corr.parameters(), lr=cfg.lr_params)
-    final = cfg.lr_final if cfg.lr_params_final is None else cfg.lr_params_final
     n, hist = len(fs), []
     try:
         for i in tqdm(range(steps), desc="adapt refine", disable=not progress):
-            opt.param_groups[0]["lr"] = cfg.lr_params * final ** (i / max(1, steps))
+            opt.param_groups[0]["lr"] = cfg.lr_params * cfg.corrections_lr_final ** (i / max(1, steps))
             idx = torch.randint(n, (min(cfg.batch, n),), generator=generator).tolist()
             b = fs.take(idx)
             b.params = corr.params(idx)

@@ -87,19 +87,24 @@ class Corrections(torch.nn.Module):
                                              for k in ("expr", "jaw", "pose")})
         scale = [TRACKER_SCALE["rot"]] * 3 + [TRACKER_SCALE["trans"]] * 3
         self.register_buffer("pose_scale", torch.tensor(scale, device=dev))
-        self.unit = {"expr": TRACKER_SCALE["expr"], "jaw": TRACKER_SCALE["jaw"], "pose": self.pose_scale}
+
+    def _unit(self) -> dict[str, torch.Tensor | float]:
+        """One :data:`TRACKER_SCALE` of correction per key (the pose's from its buffer, which moves with the module)."""
+        return {"expr": TRACKER_SCALE["expr"], "jaw": TRACKER_SCALE["jaw"], "pose": self.pose_scale}
 
     def _physical(self) -> dict[str, torch.Tensor]:
         """The learnt corrections ``{key: (N, D)}`` in the parameters' own units."""
         if self.units == "raw":
             return dict(self.delta.items())
-        return {k: v * self.unit[k] for k, v in self.delta.items()}
+        unit = self._unit()
+        return {k: v * unit[k] for k, v in self.delta.items()}
 
     def _scaled(self) -> dict[str, torch.Tensor]:
         """The learnt corrections ``{key: (N, D)}`` in :data:`TRACKER_SCALE` units."""
         if self.units == "tracker":
             return dict(self.delta.items())
-        return {k: v / self.unit[k] for k, v in self.delta.items()}
+        unit = self._unit()
+        return {k: v / unit[k] for k, v in self.delta.items()}
 
     def deltas(self) -> dict[str, torch.Tensor]:
         """Every frame's correction ``{key: (N, D)}``; with ``center_pose`` the head pose's has zero mean over
