@@ -80,6 +80,32 @@ def test_resume_skips_recorded_cases(toy_runs, monkeypatch):
         run(toy_cfg("static", tmp, "overwrite=true"))
 
 
+def test_shards_record_their_identities_and_a_plain_run_gathers_them(toy_runs, tmp_path, monkeypatch):
+    from ggtalker.bench.config_check import parse_shard
+    from ggtalker.methods.reference import Static
+
+    tmp, rows = toy_runs
+    prepared = []
+    original = Static.prepare
+    monkeypatch.setattr(Static, "prepare", lambda self, ident, train: prepared.append(ident) or original(self, ident, train))
+    assert run(toy_cfg("static", tmp_path, "shard=1/2")) is None
+    assert not (tmp_path / "lb").exists()  # a shard writes no row
+    d = run_dir(tmp_path / "out", "toy", "static")
+    assert len(list((d / "cases").glob("*.json"))) == 2 and not (d / "summary.json").exists()
+    run(toy_cfg("static", tmp_path, "shard=0/2"))
+    assert len(set(prepared)) == 2  # each identity adapted once, by its own shard
+    calls = []
+    monkeypatch.setattr(Static, "generate", lambda self, *a, **k: calls.append(1))
+    row = run(toy_cfg("static", tmp_path))
+    assert not calls and row["n_cases"] == 4 and row["peak_cpu_mb"] > 0
+    same = {k: v for k, v in rows["static"].items() if k.startswith(("psnr", "ssim"))}
+    assert {k: row[k] for k in same} == same  # the sharded run's means are the plain run's
+    assert parse_shard(None) is None and parse_shard("1/3") == (1, 3)
+    for bad in ("3/3", "a/2", "1"):
+        with pytest.raises(ValueError, match="shard"):
+            parse_shard(bad)
+
+
 def test_cases_of_another_run_are_recomputed_not_resumed(toy_runs, monkeypatch):
     tmp, _ = toy_runs
     from ggtalker.methods.reference import Static

@@ -9,6 +9,7 @@ failing minutes later inside ``int()``, a training loop or ``torch.cuda``.
 from __future__ import annotations
 
 import inspect
+import re
 import types
 import typing
 import warnings
@@ -96,10 +97,28 @@ def _check_save_videos(v: Any) -> str | None:
     return None if _is_int(v) and v >= 0 else f"save_videos={v!r}: must be an integer >= 0 (videos of that many cases)"
 
 
+def parse_shard(v: Any) -> tuple[int, int] | None:
+    """``"k/n"`` → ``(k, n)`` with ``0 <= k < n``; None (no shard) for null. Raises ValueError otherwise."""
+    if v is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(v))
+    if m is None or not int(m[1]) < int(m[2]):
+        raise ValueError(f"shard={v!r}: must be K/N with 0 <= K < N (this process takes identities K, K+N, ...)")
+    return int(m[1]), int(m[2])
+
+
+def _check_shard(v: Any) -> str | None:
+    try:
+        parse_shard(v)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 #: One check per top-level setting: value → None, or what is wrong with it.
 SETTING_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "seed": _check_seed, "scale": _check_scale, "device": _check_device, "overwrite": _check_bool("overwrite"),
-    "save_videos": _check_save_videos,
+    "save_videos": _check_save_videos, "shard": _check_shard,
 }
 
 

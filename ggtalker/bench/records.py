@@ -70,6 +70,8 @@ class CaseResult:
     warnings: list[str] = field(default_factory=list)
     #: The case's truth | prediction video, relative to the run folder ('' when none was saved).
     video: str = ""
+    #: ``(peak CPU RSS, peak CUDA allocation)`` in MiB of the process that computed it, when it was saved.
+    peak_mb: tuple[float, float] | None = None
 
     def save(self, path: Path) -> None:
         atomic_write_text(path, json.dumps(asdict(self), allow_nan=True))

@@ -18,7 +18,9 @@ from tqdm.auto import tqdm
 
 from ggtalker import REPO_ROOT
 from ggtalker.bench import leaderboard as lb
-from ggtalker.bench.config_check import DEFAULT_SAVE_VIDEOS, check_method_params, check_settings, hydra_choice
+from ggtalker.bench.config_check import (
+    DEFAULT_SAVE_VIDEOS, check_method_params, check_settings, hydra_choice, parse_shard,
+)
 from ggtalker.bench.method import DriveRequest, Generation, Method
 from ggtalker.bench.method_config import (
     apply_preset, config_hash, flatten, registered_preset, row_label, zoo_column, zoo_entries,
@@ -162,8 +164,28 @@ def command_line(cfg: DictConfig, method_name: str, suite_name: str) -> str:
     return "python eval/run.py " + " ".join(overrides)
 
 
-def run(cfg: DictConfig) -> dict[str, Any]:
+def peak_memory_mb(device: str) -> tuple[float, float]:
+    """``(peak CPU RSS, peak CUDA allocation)`` of this process so far, in MiB (NaN for no CUDA device)."""
+    peak_gpu = float("nan")
+    if device.startswith("cuda"):
+        import torch
+
+        peak_gpu = torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, peak_gpu
+
+
+def _nanmax(values: list[float]) -> float:
+    finite = [v for v in values if v == v]
+    return max(finite) if finite else float("nan")
+
+
+def run(cfg: DictConfig) -> dict[str, Any] | None:
     """Evaluate ``cfg.method`` on ``cfg.suite``; returns the leaderboard row that was written.
+
+    With ``cfg.shard = "k/n"`` this process computes and records only the cases of identities k, k+n, ... (in
+    the suite's order) and writes no summary or row (returns None): n shards run side by side under the same
+    fingerprint, and a run without ``shard`` then finds every case recorded and writes the row. A shard does
+    not enter the fingerprint, since it changes no result.
 
     Raises :class:`PreflightError` (nothing built, nothing written) for a bad setting, method parameter, case
     or training clip.
@@ -202,6 +224,11 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     by_identity: dict[str, list[Case]] = defaultdict(list)
     for c in cases:
         by_identity[c.identity].append(c)
+    shard = parse_shard(cfg.get("shard"))
+    if shard is not None:
+        k, n = shard
+        by_identity = {i: c for j, (i, c) in enumerate(by_identity.items()) if j % n == k}
+        log.info("shard %d/%d: identities %s", k, n, ", ".join(by_identity) or "none")
     videos = VideoSaver(run_dir, int(cfg.get("save_videos", DEFAULT_SAVE_VIDEOS)))
 
     t_start = time.perf_counter()
@@ -244,6 +271,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
                 gt_hash=array_hash(target.frames), protocol=protocol.name, records=records,
                 frame_tags={"yaw": yaw_pitch[:, 0].round(2).tolist(), "pitch": yaw_pitch[:, 1].round(2).tolist()},
                 fingerprint=fp_hash, warnings=list(pred.warnings), video=video,
+                peak_mb=peak_memory_mb(str(cfg.device)),
             )
             result.save(case_dir / f"{case.id}.json")
             results.append(result)
@@ -251,6 +279,10 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         videos.identity_done(identity)
     bar.close()
     wall_s = time.perf_counter() - t_start
+    if shard is not None:
+        log.info("shard %s: %d case(s) recorded in %s; a run without shard writes the row", cfg.shard,
+                 len(results), case_dir)
+        return None
     # In the suite's order, whichever cases were resumed: a resumed run's means are the clean run's to the last bit.
     order = {c.id: i for i, c in enumerate(cases)}
     results.sort(key=lambda r: order[r.case])
@@ -264,11 +296,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     prep = {r.identity: r.prepare_s for r in results}
     n_gen = sum(r.n_frames for r in results)
     gen_s = sum(r.generate_s for r in results)
-    peak_gpu = float("nan")
-    if str(cfg.device).startswith("cuda"):
-        import torch
-
-        peak_gpu = torch.cuda.max_memory_allocated() / 2**20
+    # Over the processes that computed the cases (a resumed or sharded run's cases were computed elsewhere).
+    peaks = [r.peak_mb for r in results if r.peak_mb] + [peak_memory_mb(str(cfg.device))]
     method_info = method.describe()
     zoo = zoo_entries(method_info)
     row = {
@@ -278,8 +307,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         "n_cases": len(results),
         "train_s": float(np.mean(list(prep.values()))) if prep else float("nan"),
         "infer_fps": n_gen / gen_s if gen_s > 0 else float("nan"),
-        "peak_cpu_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "peak_gpu_mb": peak_gpu, "device": device_name(str(cfg.device)), "scale": str(cfg.scale),
+        "peak_cpu_mb": _nanmax([p[0] for p in peaks]), "peak_gpu_mb": _nanmax([p[1] for p in peaks]), "device": device_name(str(cfg.device)), "scale": str(cfg.scale),
         "config_hash": config_hash(method_node), "protocol": protocol.name, "commit": fp["commit"],
         "world": WORLD_VERSION, "zoo": zoo_column(zoo),
     }
