@@ -233,7 +233,7 @@ def run(cfg: DictConfig) -> dict[str, Any] | None:
 
     t_start = time.perf_counter()
     results: list[CaseResult] = []
-    bar = tqdm(total=len(cases), desc=f"{method_name} on {suite_name}", unit="case")
+    bar = tqdm(total=sum(len(c) for c in by_identity.values()), desc=f"{method_name} on {suite_name}", unit="case")
     for identity, id_cases in by_identity.items():
         done = {c.id: r for c in id_cases if (r := recorded(case_dir, c.id, fp_hash)) is not None}
         results += done.values()
