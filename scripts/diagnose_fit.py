@@ -4,6 +4,7 @@ driven by true parameters, and the same frames driven by audio.
     python scripts/diagnose_fit.py                                   # ggtalker, smoke, 2 identities (CPU)
     python scripts/diagnose_fit.py --scale full --identities 3 --device cuda
     python scripts/diagnose_fit.py --method ggtalker_noprior --set e2v_config.uv_res=128 --label noprior_uv128
+    python scripts/diagnose_fit.py --views 0 30 60 90          # also splits view_yaw+0 ... view_yaw+90
 
 Upserts rows into ``leaderboards/fit_diagnostic.csv`` (method, scale, device, identity, split, psnr_face,
 ssim_face, silhouette_iou, n_gaussians, adapt_s, commit) and writes ``leaderboards/media/fit_<label>_<scale>.png``
@@ -17,7 +18,7 @@ import logging
 from pathlib import Path
 
 from ggtalker.bench.fit_diagnostic import (
-    PARAM_ERRORS, REGIONS, SIZES, diagnose_identity, figure, frame_tables, rows, suite_cases, write_rows,
+    PARAM_ERRORS, REGIONS, SIZES, diagnose_identity, figure, frame_tables, rows, suite_cases, view_cases, write_rows,
 )
 from ggtalker.bench.method_config import method_params
 from ggtalker.core.registry import METHODS
@@ -39,6 +40,9 @@ def main() -> None:
                     help="suite source overrides, e.g. train_tracker_noise=0 (exact training parameters)")
     ap.add_argument("--prepare-only", action="store_true",
                     help="render (cache) the identities' clips and stop: $GGTALKER_WORKERS renders them in parallel")
+    ap.add_argument("--views", type=float, nargs="*", default=[], metavar="YAW",
+                    help="also score the first held-out sentence seen from a static camera at each yaw (degrees), "
+                         "driven by its true parameters: splits view_yaw<YAW> (training sees only the phone clip)")
     ap.add_argument("--csv", default="leaderboards/fit_diagnostic.csv")
     ap.add_argument("--media", default="leaderboards/media")
     ap.add_argument("--frames", default=None, metavar="DIR",
@@ -51,6 +55,7 @@ def main() -> None:
     method = None if a.prepare_only else METHODS.build(
         {"target": METHODS.spec(a.method)["target"], "params": params, "name": a.method}, device=a.device, seed=a.seed)
     by_identity = suite_cases(a.scale, a.seed, a.identities, a.size, a.source)
+    views = view_cases(a.scale, a.seed, a.views, a.identities, a.size, a.source) if a.views else {}
     if a.prepare_only:
         print(f"{sum(map(len, by_identity.values()))} cases ready")
         return
@@ -58,7 +63,8 @@ def main() -> None:
         by_identity = {k: v for i, (k, v) in enumerate(by_identity.items()) if i in a.only}
     results_all = {}
     for identity, cs in by_identity.items():
-        results, adapt_s, n_g = diagnose_identity(method, identity, cs[0].train, [c.target for c in cs], a.device)
+        results, adapt_s, n_g = diagnose_identity(method, identity, cs[0].train, [c.target for c in cs], a.device,
+                                                  views.get(identity))
         results_all[identity] = results
         new = rows(label, a.scale, a.device, identity, results, n_g, adapt_s)
         if a.frames:

@@ -66,9 +66,12 @@ def test_three_splits_and_the_csv(tmp_path) -> None:
     method = GGTalker(use_visual_prior=False, e2v_config=TINY_E2V, adapt={"steps_uv": 3, "steps_joint": 2,
                       "steps_inpaint": 1, "max_side": 32}, adapt_a2e={"steps": 0}, max_train_frames=4, progress=False)
     method.talker = Talker(None, None, StillA2E(), e2v_config=TINY_E2V, chunk=4)
-    results, adapt_s, n_g = diagnose_identity(method, "tiny", [train], targets, "cpu")
-    assert [r.split for r in results] == list(SPLITS)
+    results, adapt_s, n_g = diagnose_identity(method, "tiny", [train], targets, "cpu", {"view_yaw+30": targets[1]})
+    assert [r.split for r in results] == list(SPLITS) + ["view_yaw+30"]
     by = {r.split: r for r in results}
+    # A view split is driven by its clip's true parameters, as test_oracle is.
+    assert by["view_yaw+30"].n_frames == 3 and np.array_equal(by["view_yaw+30"].pred, by["test_oracle"].pred[3:])
+    results = results[:3]
     assert by["train"].n_frames == 4 and by["test_oracle"].n_frames == 6 == by["test_audio"].n_frames
     for r in results:
         assert np.isfinite(r.values["psnr_face"]) and 0 <= r.values["silhouette_iou"] <= 1
@@ -97,16 +100,16 @@ def test_script_runs_at_a_tiny_size(tmp_path) -> None:
     csv, media = tmp_path / "fit.csv", tmp_path / "media"
     out = subprocess.run(
         [sys.executable, "scripts/diagnose_fit.py", "--identities", "1", "--size", "48", "--csv", str(csv),
-         "--media", str(media), "--frames", str(media), "--set", "adapt.steps_uv=2", "adapt.steps_joint=1", "adapt.steps_inpaint=1",
+         "--media", str(media), "--frames", str(media), "--views", "45", "--set", "adapt.steps_uv=2", "adapt.steps_joint=1", "adapt.steps_inpaint=1",
          "adapt_a2e.steps=0", "max_train_frames=8", "progress=false"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     df = pd.read_csv(csv)
-    assert sorted(df["split"]) == sorted(SPLITS) and (df["method"] == "ggtalker").all()
+    assert sorted(df["split"]) == sorted(SPLITS + ("view_yaw+45",)) and (df["method"] == "ggtalker").all()
     assert df["psnr_face"].between(5, 60).all() and df["silhouette_iou"].between(0, 1).all()
     assert (media / "fit_ggtalker_smoke.png").is_file()
     per_frame = pd.read_csv(media / "frames_ggtalker_synth0.csv")
-    assert set(per_frame["split"]) == set(SPLITS) and per_frame["psnr_face"].between(5, 60).all()
+    assert set(per_frame["split"]) == set(SPLITS) | {"view_yaw+45"} and per_frame["psnr_face"].between(5, 60).all()
 
 
 def test_parameter_errors_split_the_unobservable_bias() -> None:

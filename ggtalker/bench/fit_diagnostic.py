@@ -59,10 +59,12 @@ SIZES = {"smoke": {}, "full": {k: v for k, v in _FULL_2ID.items() if k != "n_ide
 
 
 def suite_cases(scale: str, seed: int, identities: int | None = None, size: int | None = None,
-                source: list[str] | None = None) -> dict[str, list]:
-    """self_reenact's cases at :data:`SIZES` ``[scale]`` grouped by identity, in suite order (clips rendered or
-    read from the cache); ``identities``/``size`` override the suite's, ``source`` holds ``key=value``
-    source overrides (e.g. ``train_tracker_noise=0``)."""
+                source: list[str] | None = None, suite_name: str = "self_reenact",
+                extra: dict | None = None) -> dict[str, list]:
+    """``suite_name``'s cases (self_reenact's by default) at :data:`SIZES` ``[scale]`` grouped by identity, in
+    suite order (clips rendered or read from the cache); ``identities``/``size`` override the suite's,
+    ``source`` holds ``key=value`` source overrides (e.g. ``train_tracker_noise=0``), ``extra`` more source
+    params (novel_view's ``views``)."""
     from omegaconf import OmegaConf
 
     src = dict(SIZES[scale])
@@ -71,12 +73,26 @@ def suite_cases(scale: str, seed: int, identities: int | None = None, size: int 
     if size:
         src["size"] = size
     src.update(OmegaConf.to_container(OmegaConf.from_dotlist(source or [])))
-    suite = SUITES.build("self_reenact")
-    suite.source = {**suite.source, "params": {**(suite.source.get("params") or {}), **src}}
+    suite = SUITES.build(suite_name)
+    suite.source = {**suite.source, "params": {**(suite.source.get("params") or {}), **src, **(extra or {})}}
     by_identity: dict[str, list] = {}
     for c in suite.cases(scale=scale, seed=seed):
         by_identity.setdefault(c.identity, []).append(c)
     return by_identity
+
+
+def view_split(yaw: float) -> str:
+    """The split name of the held-out sentence seen from a static camera at ``yaw`` degrees."""
+    return f"view_yaw{yaw:+.0f}"
+
+
+def view_cases(scale: str, seed: int, yaws: list[float], identities: int | None = None, size: int | None = None,
+               source: list[str] | None = None) -> dict[str, dict[str, Path]]:
+    """Per identity, ``{view_split(yaw): target clip}``: novel_view's held-out sentence at the diagnostic's sizes,
+    seen from a static camera at each yaw (pitch 0). Their adaptation clip is the self_reenact one
+    :func:`suite_cases` gives for the same arguments (the same recipe)."""
+    cases = suite_cases(scale, seed, identities, size, source, "novel_view", {"views": [[float(y), 0.0] for y in yaws]})
+    return {ident: {view_split(float(c.tags["yaw"])): c.target for c in cs} for ident, cs in cases.items()}
 
 
 @dataclass
@@ -186,8 +202,11 @@ def _request(case_id: str, clip: Clip, audio: np.ndarray, controls: dict[str, np
 
 
 def diagnose_identity(method: Method, identity: str, train_paths: list[Path], target_paths: list[Path],
-                      device: str) -> tuple[list[SplitResult], float, float]:
-    """Prepare ``method`` on one identity and score it on the three splits.
+                      device: str, view_paths: dict[str, Path] | None = None
+                      ) -> tuple[list[SplitResult], float, float]:
+    """Prepare ``method`` on one identity and score it on the three splits, plus one split per entry of
+    ``view_paths`` (``{split: target clip}``, :func:`view_cases`) driven by the true parameters, as
+    ``test_oracle`` is.
 
     Returns: (results, prepare seconds, number of Gaussians or NaN)."""
     train = [read_clip(p) for p in train_paths]
@@ -224,14 +243,16 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
 
     targets = [read_clip(p) for p in target_paths]
     oracle_ok = set(method.follows_controls) >= {"expr", "jaw", "blink", "pose"}
-    for split in ("test_oracle", "test_audio"):
+    held_out = [(s, targets, s == "test_oracle") for s in ("test_oracle", "test_audio")]
+    held_out += [(s, [read_clip(p)], True) for s, p in (view_paths or {}).items()]
+    for split, split_targets, oracle in held_out:
         vals: dict[str, list[float]] = defaultdict(list)
         n, truth_frames, pred_frames = 0, [], []
-        if split == "test_oracle" and not oracle_ok:
+        if oracle and not oracle_ok:
             results.append(SplitResult(split, {m: float("nan") for m in METRIC_NAMES}, 0))
             continue
-        for t in targets:
-            keys = ("expr", "jaw", "blink", "pose") if split == "test_oracle" else ("pose", "blink")
+        for t in split_targets:
+            keys = ("expr", "jaw", "blink", "pose") if oracle else ("pose", "blink")
             controls = {k: t.params[k] for k in keys if k in t.params and k in method.follows_controls}
             pred = method.generate(state, _request(f"{identity}_{split}_{t.id}", t, t.audio, controls))
             for k, v in score(metrics, pred, t).items():
@@ -241,12 +262,13 @@ def diagnose_identity(method: Method, identity: str, train_paths: list[Path], ta
             pred_frames.append(pred.frames)
         truth_frames, pred_frames = np.concatenate(truth_frames), np.concatenate(pred_frames)
         regions, table, lmk = None, None, None
-        if all(t.landmarks is not None for t in targets):
-            lmk = np.concatenate([t.landmarks for t in targets])
-        if lmk is not None and all(t.masks is not None for t in targets):
-            keys = set.intersection(*(set(t.params) for t in targets))
-            regions, table = region_errors(truth_frames, pred_frames, np.concatenate([t.masks for t in targets]), lmk,
-                                           {k: np.concatenate([t.params[k] for t in targets]) for k in keys})
+        if all(t.landmarks is not None for t in split_targets):
+            lmk = np.concatenate([t.landmarks for t in split_targets])
+        if lmk is not None and all(t.masks is not None for t in split_targets):
+            keys = set.intersection(*(set(t.params) for t in split_targets))
+            regions, table = region_errors(truth_frames, pred_frames,
+                                           np.concatenate([t.masks for t in split_targets]), lmk,
+                                           {k: np.concatenate([t.params[k] for t in split_targets]) for k in keys})
         results.append(SplitResult(split, {k: float(np.sum(v) / n) for k, v in vals.items()}, n,
                                    truth_frames, pred_frames, regions=regions, frames_table=table, landmarks=lmk))
     n_g = float(views.n_gaussians) if views is not None and views.n_gaussians is not None else float("nan")

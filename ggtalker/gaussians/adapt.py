@@ -87,6 +87,10 @@ class HeadAdaptConfig:
     #: ``specular``): the eye's catchlight moves as the head turns, which the shared colour MLP cannot
     #: follow. Needs the colour MLP.
     specular: bool = False
+    #: Weight of the squared distance of the adapted UV map from the prior's own map (its mean over texels
+    #: and channels). Training sees one frontal phone clip: photometric gradients reach only what it shows,
+    #: and without an anchor the rest drifts, so side views lose what the prior gave them.
+    w_prior: float = 0.0
 
     @property
     def corrections_lr_final(self) -> float:
@@ -182,6 +186,7 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
             raise ValueError("adapt.specular needs the colour MLP (use_color_mlp=true)")
         uv0, specular, mlp.specular = with_specular_channels(uv0), True, True
     uvmap = torch.nn.Parameter(uv0.clone())
+    anchor = uv0.detach().clone()
     n = len(tv)
     corr = Corrections(tv.params, tv.clip_index, cfg.corrections, cfg.center_pose, cfg.correction_units)
     report: dict[str, Any] = {"n_frames": n, "train_size": [h, w], "n_gaussians": head.n_gaussians,
@@ -192,6 +197,8 @@ def adapt_identity(prior: E2VPrior, fs: FrameSet, cfg: HeadAdaptConfig, inpainte
         with torch.set_grad_enabled(joint):  # the UV stage renders with the parameters frozen
             b.params = corr.params(idx)
         loss = adaptation_loss(head, uvmap, mlp, b, cfg)
+        if cfg.w_prior > 0:
+            loss = loss + cfg.w_prior * (uvmap - anchor).pow(2).mean()
         return loss + correction_prior(corr, idx, cfg) if joint else loss
 
     total = max(1, cfg.steps_uv + cfg.steps_joint)

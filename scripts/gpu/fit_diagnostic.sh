@@ -42,16 +42,26 @@
 #   identities 0-2 (gg0..2): the rows labelled ggtalker and the figure fit_ggtalker_full.png.
 # specular: set preset with a specular lobe per Gaussian (adapt.specular=true: the eyes' catchlight), identities
 #   0-2 (gs0..2). Not yet run.
+# views: identity 0 also seen from static cameras at yaw 0/30/60/90 (diagnose_fit.py --views: splits view_yaw+N, true
+#   parameters; training sees only the phone clip), four jobs: the registered ggtalker (gv), the same with its
+#   map anchored to the prior's (adapt.w_prior=1, gw1; =3, gw3), and the prior's map unadapted (no UV or joint
+#   steps, gp0: what the prior alone gives each view).
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
-SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|dense|exposed|units|long|preset|specular|biased}
+SET=${1:?usage: fit_diagnostic.sh first|v2|corr|exact|frame|refine|probe|center|dense|exposed|units|long|preset|specular|views|biased}
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}
-PREP_SUITES=self_reenact NID=3 GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
-D='python scripts/diagnose_fit.py --scale full --device cuda --identities 3 --csv $W/fit.csv --media $W --frames $W'
+NID=${NID:-3}; [ "$SET" = views ] && NID=1
+if [ "$SET" = views ]; then  # the view clips render beside the warm-up's (each clip under its own lock)
+  GGTALKER_WORKERS=6 python scripts/diagnose_fit.py --scale full --identities 1 --views 0 30 60 90 --prepare-only \
+    > "$OUT/pre.log" 2>&1 &
+fi
+PREP_SUITES=self_reenact NID=$NID GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
+wait
+D="python scripts/diagnose_fit.py --scale full --device cuda --identities $NID --csv \$W/fit.csv --media \$W --frames \$W"
 V1='adapt.steps_uv=300 adapt.steps_joint=100 adapt.steps_inpaint=150 adapt.batch=4 adapt.max_side=256 adapt_a2e.steps=50 max_train_frames=300 chunk=32 progress=false'
 V2='adapt.one_optimizer=true adapt.lr_final=0.1 adapt.batch=4 adapt.max_side=512 adapt.steps_inpaint=150 adapt_a2e.steps=50 max_train_frames=150 chunk=32 progress=false'
 HEAD='e2v_config.template=head_template_v2 e2v_config.offset_unit=0.01 e2v_config.dynamic_opacity=true e2v_config.gen_levels=4'
@@ -118,6 +128,12 @@ case "$SET" in
     for k in 0 1 2; do JOBS+=("gg$k:${LIMIT:-430}:$D --method ggtalker --only $k"); done;;
   specular) JOBS=()
     for k in 0 1 2; do JOBS+=("gs$k:${LIMIT:-430}:$D --method ggtalker --only $k --label ggtalker_specular --set adapt.specular=true"); done;;
+  views) VW='--views 0 30 60 90'
+    JOBS=(
+    "gv0:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_views"
+    "gw1:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_wprior1 --set adapt.w_prior=1"
+    "gw3:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_wprior3 --set adapt.w_prior=3"
+    "gp0:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_prior_only --set adapt.steps_uv=0 adapt.steps_joint=0");;
   biased) C='adapt.corrections=smooth adapt.lr_params=5e-3'
     PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
     U='--source train_tracker_bias=true'
@@ -126,7 +142,7 @@ case "$SET" in
     "v2b0:420:$D --method ggtalker --only 0 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b1:420:$D --method ggtalker --only 1 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C"
     "v2b2:420:$D --method ggtalker --only 2 --label ggtalker_v2_smooth_biased $U --set $V2 $PC $C");;
-  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, dense, exposed, units, long, preset, specular, biased)"; exit 2;;
+  *) echo "unknown set $SET (first, v2, corr, exact, frame, refine, probe, center, dense, exposed, units, long, preset, specular, views, biased)"; exit 2;;
 esac
 export OUT
 # Clips the warm-up does not render (other source settings) are rendered here, in parallel, before the jobs:
