@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -37,6 +38,11 @@ class E2VTrainConfig:
     #: Stop after this many seconds (checked each step; None: run every step). The GPU machine is lent
     #: for minutes at a time, so a time-boxed run ends in time to save what it learnt, resumable.
     max_seconds: float | None = None
+    #: Draw source frames only among those whose camera is within this many degrees of yaw of the front
+    #: (None: any frame). Adaptation always starts from a frontal phone frame, so the views the prior must
+    #: invent (the sides and back) are those a frontal source does not show; with any-view sources most
+    #: training pairs show it a side the test never gives. Targets stay any view.
+    source_max_yaw: float | None = None
 
 
 def e2v_step(prior: E2VPrior, src: FrameSet, tgt: FrameSet, w_mask: float, w_reg: float) -> tuple[torch.Tensor, dict]:
@@ -57,6 +63,18 @@ def e2v_step(prior: E2VPrior, src: FrameSet, tgt: FrameSet, w_mask: float, w_reg
     return loss, {"photo": float(photo)}
 
 
+def source_frames(fs: FrameSet, max_yaw: float | None) -> list[int]:
+    """Indices of the frames of ``fs`` a source may be drawn from: those whose camera yaw is within
+    ``max_yaw`` degrees of the front, or the most frontal one where none is (every frame for None)."""
+    if max_yaw is None:
+        return list(range(len(fs)))
+    from ggtalker.core.clip import Cameras
+
+    yaw = np.abs(Cameras(fs.K.cpu().numpy(), fs.w2c.cpu().numpy()).yaw_pitch_deg()[:, 0])
+    ok = np.flatnonzero(yaw <= max_yaw)
+    return ok.tolist() if len(ok) else [int(np.argmin(yaw))]
+
+
 def train_e2v(prior: E2VPrior, identities: dict[str, FrameSet], cfg: E2VTrainConfig, progress: bool = True,
               state_path: str | Path | None = None, resume: bool = False) -> list[dict]:
     """Optimise ``prior`` in place; returns the loss log (one dict per ``log_every`` steps).
@@ -67,6 +85,7 @@ def train_e2v(prior: E2VPrior, identities: dict[str, FrameSet], cfg: E2VTrainCon
     """
     g = torch.Generator().manual_seed(cfg.seed)
     names = sorted(identities)
+    sources = {n: source_frames(identities[n], cfg.source_max_yaw) for n in names}
     opt = torch.optim.Adam(prior.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps, eta_min=cfg.lr * 0.1)
     state = TrainingState(state_path, cfg.ckpt_every, {"e2v": prior, "opt": opt, "sched": sched}, {"batches": g}) \
@@ -78,9 +97,12 @@ def train_e2v(prior: E2VPrior, identities: dict[str, FrameSet], cfg: E2VTrainCon
         ids = torch.randint(len(names), (cfg.batch,), generator=g).tolist()
         src_i, tgt_i = [], []
         for i in ids:
-            fs = identities[names[i]]
+            fs, allowed = identities[names[i]], sources[names[i]]
             pair = torch.randint(len(fs), (2,), generator=g)
-            src_i.append(fs.take([int(pair[0])]))
+            # With every frame allowed, the shipped priors' draw (the same random numbers).
+            src = int(pair[0]) if len(allowed) == len(fs) else \
+                allowed[int(torch.randint(len(allowed), (1,), generator=g))]
+            src_i.append(fs.take([src]))
             tgt_i.append(fs.take([int(pair[1])]))
         src, tgt = _cat(src_i), _cat(tgt_i)
         loss, parts = e2v_step(prior, src, tgt, cfg.w_mask, cfg.w_reg)

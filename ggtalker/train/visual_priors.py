@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--inpainter-fill", choices=FILLS, default="region",
                     help="what the Body Inpainter fills behind the head (BodyInpainter.fill); exposed: zoo entry "
                          "inpainter_synthtalk_exposed, region: inpainter_synthtalk")
+    ap.add_argument("--init", default=None, metavar="ENTRY_OR_PATH",
+                    help="start the E2V prior from this zoo entry or checkpoint (fine-tune; its sizes, not --head/--uv-res)")
+    ap.add_argument("--source-max-yaw", type=float, default=None, metavar="DEG",
+                    help="draw E2V source frames only within this camera yaw of the front (E2VTrainConfig.source_max_yaw)")
     ap.add_argument("--max-minutes", type=float, default=None,
                     help="stop E2V training after this long and save a resumable state (--resume continues)")
     a = ap.parse_args(argv)
@@ -76,11 +80,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"data: {len(ids)} identities, {sum(len(v) for v in ids.values())} frames from {data} ({t_data:.0f} s)")
 
     cfg = E2VTrainConfig(steps=a.e2v_steps or d["e2v_steps"], batch=a.batch or d["batch"], seed=a.seed,
-                         ckpt_every=a.ckpt_every, max_seconds=None if a.max_minutes is None else 60 * a.max_minutes)
+                         ckpt_every=a.ckpt_every, max_seconds=None if a.max_minutes is None else 60 * a.max_minutes,
+                         source_max_yaw=a.source_max_yaw)
     inp_steps = a.inp_steps or d["inp_steps"]
     log_e2v, log_inp, t_e2v, t_inp = [], [], 0.0, 0.0
     if a.only in (None, "e2v"):
-        prior = E2VPrior(E2VConfig(uv_res=a.uv_res or d["uv_res"][a.head], **HEADS[a.head])).to(a.device)
+        if a.init:  # a resumed state overrides these weights (train_e2v loads it)
+            path = Path(a.init)
+            prior = (E2VPrior.load(path) if path.is_file() else E2VPrior.from_zoo(a.init)).to(a.device)
+        else:
+            prior = E2VPrior(E2VConfig(uv_res=a.uv_res or d["uv_res"][a.head], **HEADS[a.head])).to(a.device)
         t1 = time.perf_counter()
         log_e2v = train_e2v(prior, ids, cfg, state_path=out / "e2v_state.pt", resume=a.resume)
         t_e2v = time.perf_counter() - t1
