@@ -43,9 +43,10 @@
 # specular: set preset with a specular lobe per Gaussian (adapt.specular=true: the eyes' catchlight), identities
 #   0-2 (gs0..2). Not yet run.
 # views: identity 0 also seen from static cameras at yaw 0/30/60/90 (diagnose_fit.py --views: splits view_yaw+N, true
-#   parameters; training sees only the phone clip), four jobs: the registered ggtalker (gv), the same with its
-#   map anchored to the prior's (adapt.w_prior=1, gw1; =3, gw3), and the prior's map unadapted (no UV or joint
-#   steps, gp0: what the prior alone gives each view).
+#   parameters; training sees only the phone clip), four jobs: the registered ggtalker (gv0), the same with its
+#   map anchored to the prior's and the colour MLP frozen (adapt.w_prior=0.3 adapt.lr_mlp=0, gw03; w_prior=1,
+#   gw1: the CPU smoke diagnostic's best, docs/ggtalker-fidelity.md), and the prior's map unadapted (no UV or
+#   joint steps, gp0: what the prior alone gives each view). Its first try ran out of the session's device time.
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
@@ -131,8 +132,8 @@ case "$SET" in
   views) VW='--views 0 30 60 90'
     JOBS=(
     "gv0:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_views"
-    "gw1:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_wprior1 --set adapt.w_prior=1"
-    "gw3:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_wprior3 --set adapt.w_prior=3"
+    "gw03:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_wprior03_mlp0 --set adapt.w_prior=0.3 adapt.lr_mlp=0"
+    "gw1:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_wprior1_mlp0 --set adapt.w_prior=1 adapt.lr_mlp=0"
     "gp0:${LIMIT:-300}:$D $VW --method ggtalker --label ggtalker_prior_only --set adapt.steps_uv=0 adapt.steps_joint=0");;
   biased) C='adapt.corrections=smooth adapt.lr_params=5e-3'
     PC="e2v=e2v_synthtalk_v2 adapt.steps_uv=1000 adapt.steps_joint=800 adapt.batch=8"
