@@ -4,7 +4,8 @@ driven by true parameters, and the same frames driven by audio.
     python scripts/diagnose_fit.py                                   # ggtalker, smoke, 2 identities (CPU)
     python scripts/diagnose_fit.py --scale full --identities 3 --device cuda
     python scripts/diagnose_fit.py --method ggtalker_noprior --set e2v_config.uv_res=128 --label noprior_uv128
-    python scripts/diagnose_fit.py --views 0 30 60 90          # also splits view_yaw+0 ... view_yaw+90
+    python scripts/diagnose_fit.py --views 0 30 60 90          # also splits view_yaw+0 ... view_yaw+90, and
+                                                               # fit_<label>_<scale>_views.png (truth over render)
 
 Upserts rows into ``leaderboards/fit_diagnostic.csv`` (method, scale, device, identity, split, psnr_face,
 ssim_face, silhouette_iou, n_gaussians, adapt_s, commit) and writes ``leaderboards/media/fit_<label>_<scale>.png``
@@ -18,7 +19,8 @@ import logging
 from pathlib import Path
 
 from ggtalker.bench.fit_diagnostic import (
-    PARAM_ERRORS, REGIONS, SIZES, diagnose_identity, figure, frame_tables, rows, suite_cases, view_cases, write_rows,
+    PARAM_ERRORS, REGIONS, SIZES, diagnose_identity, figure, frame_tables, rows, suite_cases, view_cases, views_figure,
+    write_rows,
 )
 from ggtalker.bench.method_config import method_params
 from ggtalker.core.registry import METHODS
@@ -82,6 +84,8 @@ def main() -> None:
                 print("  parameters, tracked -> fitted: " + ", ".join(
                     f"{c} {r[c + '_tracked']:.4g} -> {r[c]:.4g}" for c in PARAM_ERRORS))
     print(f"figure: {figure(Path(a.media) / f'fit_{label}_{a.scale}.png', results_all)}")
+    if a.views:
+        print(f"views: {views_figure(Path(a.media) / f'fit_{label}_{a.scale}_views.png', results_all)}")
 
 
 if __name__ == "__main__":

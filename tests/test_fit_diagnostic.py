@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from ggtalker import REPO_ROOT
-from ggtalker.bench.fit_diagnostic import COLUMNS, SPLITS, diagnose_identity, figure, rows, write_rows
+from ggtalker.bench.fit_diagnostic import COLUMNS, SPLITS, diagnose_identity, figure, rows, views_figure, write_rows
 from ggtalker.core.clip import write_clip
 from ggtalker.metrics.silhouette import silhouette_iou
 from ggtalker.methods.ggtalker import GGTalker
@@ -71,6 +71,10 @@ def test_three_splits_and_the_csv(tmp_path) -> None:
     by = {r.split: r for r in results}
     # A view split is driven by its clip's true parameters, as test_oracle is.
     assert by["view_yaw+30"].n_frames == 3 and np.array_equal(by["view_yaw+30"].pred, by["test_oracle"].pred[3:])
+    import imageio.v3 as iio
+
+    assert iio.imread(views_figure(tmp_path / "views.png", {"tiny": results})).shape == (2 * 32, 32, 3)
+    assert views_figure(tmp_path / "none.png", {"tiny": results[:3]}) is None
     results = results[:3]
     assert by["train"].n_frames == 4 and by["test_oracle"].n_frames == 6 == by["test_audio"].n_frames
     for r in results:
@@ -89,8 +93,6 @@ def test_three_splits_and_the_csv(tmp_path) -> None:
 
     assert frame_tables(results).empty and by["train"].regions is None  # the tiny clips have no landmarks
     png = figure(tmp_path / "fit.png", {"tiny": results})
-    import imageio.v3 as iio
-
     assert iio.imread(png).shape == (3 * 32, 3 * 32, 3)
 
 
@@ -107,7 +109,7 @@ def test_script_runs_at_a_tiny_size(tmp_path) -> None:
     df = pd.read_csv(csv)
     assert sorted(df["split"]) == sorted(SPLITS + ("view_yaw+45",)) and (df["method"] == "ggtalker").all()
     assert df["psnr_face"].between(5, 60).all() and df["silhouette_iou"].between(0, 1).all()
-    assert (media / "fit_ggtalker_smoke.png").is_file()
+    assert (media / "fit_ggtalker_smoke.png").is_file() and (media / "fit_ggtalker_smoke_views.png").is_file()
     per_frame = pd.read_csv(media / "frames_ggtalker_synth0.csv")
     assert set(per_frame["split"]) == set(SPLITS) | {"view_yaw+45"} and per_frame["psnr_face"].between(5, 60).all()
 

@@ -336,3 +336,18 @@ def figure(path: Path, results_by_identity: dict[str, list[SplitResult]], n_fram
                      for f in cols(i)]
             rows_.append(np.concatenate(crops, 1))
     return write_bytes(path, iio.imwrite("<bytes>", np.concatenate(rows_, 0), extension=".png"))
+
+
+def views_figure(path: Path, results_by_identity: dict[str, list[SplitResult]]) -> Path | None:
+    """The first identity's view splits (:func:`view_split`) in yaw order, truth above prediction, each at its
+    middle frame (PNG); None when there are none."""
+    import imageio.v3 as iio
+
+    results = next(iter(results_by_identity.values()))
+    views = sorted((r for r in results if r.split.startswith("view_yaw") and r.pred is not None),
+                   key=lambda r: float(r.split.removeprefix("view_yaw")))
+    if not views:
+        return None
+    cols = [np.concatenate([r.truth[len(r.truth) // 2], r.pred[len(r.pred) // 2]], 0) for r in views]
+    return write_bytes(path, iio.imwrite("<bytes>", np.concatenate(cols, 1), extension=".png"))
+
