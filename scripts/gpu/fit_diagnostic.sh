@@ -49,6 +49,7 @@
 #   joint steps, gp0: what the prior alone gives each view). Its first try ran out of the session's device time.
 # biased: set corr's smooth jobs with the tracker error's mean over the clip kept (train_tracker_bias=true),
 #   the world of the first corr rows.
+# BRING_GSPLAT=1 (scripts/gpu/warm.sh) also brings back the built gsplat extension, so later calls skip its build.
 # Each job's files come back as OUT/<job>.tgz (fit.csv, the figure, job.log); merge the CSVs with
 # ggtalker.bench.fit_diagnostic.write_rows.
 set -uo pipefail
@@ -58,10 +59,12 @@ OUT=${OUT:?set OUT}
 NID=${NID:-3}; [ "$SET" = views ] && NID=1
 if [ "$SET" = views ]; then  # the view clips render beside the warm-up's (each clip under its own lock)
   GGTALKER_WORKERS=6 python scripts/diagnose_fit.py --scale full --identities 1 --views 0 30 60 90 --prepare-only \
-    > "$OUT/pre.log" 2>&1 &
+    > /tmp/pre_views.log 2>&1 &
 fi
 PREP_SUITES=self_reenact NID=$NID GGTALKER_WORKERS=14 bash scripts/gpu/warm.sh > "$OUT/warm.log" 2>&1
 wait
+# (one log file fewer under $OUT, which takes 8: room for BRING_GSPLAT=1's parts beside four jobs)
+[ -f /tmp/pre_views.log ] && cat /tmp/pre_views.log >> "$OUT/warm.log"
 D="python scripts/diagnose_fit.py --scale full --device cuda --identities $NID --csv \$W/fit.csv --media \$W --frames \$W"
 V1='adapt.steps_uv=300 adapt.steps_joint=100 adapt.steps_inpaint=150 adapt.batch=4 adapt.max_side=256 adapt_a2e.steps=50 max_train_frames=300 chunk=32 progress=false'
 V2='adapt.one_optimizer=true adapt.lr_final=0.1 adapt.batch=4 adapt.max_side=512 adapt.steps_inpaint=150 adapt_a2e.steps=50 max_train_frames=150 chunk=32 progress=false'

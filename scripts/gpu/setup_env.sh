@@ -29,4 +29,22 @@ if ls .debs/*.deb >/dev/null 2>&1; then
 fi
 # gsplat's JIT build is cached between calls when .torch_ext/ is carried back.
 export TORCH_EXTENSIONS_DIR=$REPO/.torch_ext
+# A gsplat extension built on an earlier call skips the 85-145 s build: carry .gsplat_so/ (the library that
+# BRING_GSPLAT=1 bash scripts/gpu/warm.sh leaves in $OUT, in parts: cat them into .gsplat_so/gsplat_cuda.so).
+# gsplat imports gsplat.csrc before it builds anything; this module loads the library under that name, and
+# raises ImportError if it does not load (other torch or CUDA), so gsplat builds as before.
+if [ -f .gsplat_so/gsplat_cuda.so ] && [ -d /tmp/site/gsplat ]; then
+  cat > /tmp/site/gsplat/csrc.py <<PY
+"""gsplat's CUDA extension built on an earlier call (scripts/gpu/setup_env.sh)."""
+import importlib.util
+
+try:
+    _spec = importlib.util.spec_from_file_location("gsplat_cuda", "$REPO/.gsplat_so/gsplat_cuda.so")
+    _lib = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_lib)
+except Exception as e:
+    raise ImportError(f"the carried gsplat_cuda.so does not load: {e}") from e
+globals().update({k: v for k, v in vars(_lib).items() if not k.startswith("__")})
+PY
+fi
 export MAX_JOBS=16 PYTHONUNBUFFERED=1 GGTALKER_CACHE=/tmp/ggcache
