@@ -174,11 +174,6 @@ def peak_memory_mb(device: str) -> tuple[float, float]:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, peak_gpu
 
 
-def _nanmax(values: list[float]) -> float:
-    finite = [v for v in values if v == v]
-    return max(finite) if finite else float("nan")
-
-
 def run(cfg: DictConfig) -> dict[str, Any] | None:
     """Evaluate ``cfg.method`` on ``cfg.suite``; returns the leaderboard row that was written.
 
@@ -296,8 +291,9 @@ def run(cfg: DictConfig) -> dict[str, Any] | None:
     prep = {r.identity: r.prepare_s for r in results}
     n_gen = sum(r.n_frames for r in results)
     gen_s = sum(r.generate_s for r in results)
-    # Over the processes that computed the cases (a resumed or sharded run's cases were computed elsewhere).
-    peaks = [r.peak_mb for r in results if r.peak_mb] + [peak_memory_mb(str(cfg.device))]
+    # Over the processes that computed the cases (a resumed or sharded run's cases were computed elsewhere);
+    # fmax skips NaN (no CUDA device) without nanmax's all-NaN warning.
+    peak_cpu, peak_gpu = np.fmax.reduce([r.peak_mb for r in results if r.peak_mb] + [peak_memory_mb(str(cfg.device))])
     method_info = method.describe()
     zoo = zoo_entries(method_info)
     row = {
@@ -307,7 +303,8 @@ def run(cfg: DictConfig) -> dict[str, Any] | None:
         "n_cases": len(results),
         "train_s": float(np.mean(list(prep.values()))) if prep else float("nan"),
         "infer_fps": n_gen / gen_s if gen_s > 0 else float("nan"),
-        "peak_cpu_mb": _nanmax([p[0] for p in peaks]), "peak_gpu_mb": _nanmax([p[1] for p in peaks]), "device": device_name(str(cfg.device)), "scale": str(cfg.scale),
+        "peak_cpu_mb": float(peak_cpu), "peak_gpu_mb": float(peak_gpu), "device": device_name(str(cfg.device)),
+        "scale": str(cfg.scale),
         "config_hash": config_hash(method_node), "protocol": protocol.name, "commit": fp["commit"],
         "world": WORLD_VERSION, "zoo": zoo_column(zoo),
     }
