@@ -29,7 +29,7 @@ if ls .debs/*.deb >/dev/null 2>&1; then
 fi
 # gsplat's JIT build is cached between calls when .torch_ext/ is carried back.
 export TORCH_EXTENSIONS_DIR=$REPO/.torch_ext
-# A gsplat extension built on an earlier call skips the 85-145 s build: carry .gsplat_so/ (the library that
+# A gsplat extension built on an earlier call skips the 84-145 s build: carry .gsplat_so/ (the library that
 # BRING_GSPLAT=1 bash scripts/gpu/warm.sh leaves in $OUT, in parts: cat them into .gsplat_so/gsplat_cuda.so).
 # gsplat imports gsplat.csrc before it builds anything; this module loads the library under that name, and
 # raises ImportError if it does not load (other torch or CUDA), so gsplat builds as before.
