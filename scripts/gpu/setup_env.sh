@@ -33,13 +33,21 @@ export TORCH_EXTENSIONS_DIR=$REPO/.torch_ext
 # BRING_GSPLAT=1 bash scripts/gpu/warm.sh leaves in $OUT, in parts: cat them into .gsplat_so/gsplat_cuda.so).
 # gsplat imports gsplat.csrc before it builds anything; this module loads the library under that name, and
 # raises ImportError if it does not load (other torch or CUDA), so gsplat builds as before.
-if [ -f .gsplat_so/gsplat_cuda.so ] && [ -d /tmp/site/gsplat ]; then
+# The working tree and carry travel in 64 MiB: carry the library xz-compressed (2 MB, `xz -9 -k
+# .gsplat_so/gsplat_cuda.so`, carry .gsplat_so/gsplat_cuda.so.xz), unpacked here.
+SO=$REPO/.gsplat_so/gsplat_cuda.so
+# (unpacked once: setup_env.sh is sourced again by later scripts, and rewriting a loaded library crashes its users)
+if [ ! -f "$SO" ] && [ -f "$SO.xz" ]; then
+  [ -f /tmp/gsplat_cuda.so ] || { xz -dc "$SO.xz" > /tmp/gsplat_cuda.so.part && mv /tmp/gsplat_cuda.so.part /tmp/gsplat_cuda.so; }
+  SO=/tmp/gsplat_cuda.so
+fi
+if [ -f "$SO" ] && [ -d /tmp/site/gsplat ]; then
   cat > /tmp/site/gsplat/csrc.py <<PY
 """gsplat's CUDA extension built on an earlier call (scripts/gpu/setup_env.sh)."""
 import importlib.util
 
 try:
-    _spec = importlib.util.spec_from_file_location("gsplat_cuda", "$REPO/.gsplat_so/gsplat_cuda.so")
+    _spec = importlib.util.spec_from_file_location("gsplat_cuda", "$SO")
     _lib = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(_lib)
 except Exception as e:
