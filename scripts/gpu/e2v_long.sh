@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# A longer E2V prior training, resumable over several H200 calls, each scored by the prior-alone view diagnostic
+# A longer E2V prior training over several H200 calls. Each call trains the prior further and, side by side,
+# scores the prior it started from alone (no UV or joint steps) on test identities 0-1 seen from yaw 0/30/60/90
 # (docs/ggtalker-fidelity.md, "Novel views at full scale": at 512² the adapted head is no better than the prior
-# alone at 60°, so the prior's side views are the ceiling):
-#   GGTALKER_COMMIT=<HEAD> OUT=$OUT bash scripts/gpu/e2v_long.sh            # first call: carry .whl .gl .debs .gsplat_so
-#   GGTALKER_COMMIT=<HEAD> OUT=$OUT RESUME=1 bash scripts/gpu/e2v_long.sh   # later calls: carry .gpu_state/e2v_long too
-# Fine-tunes the zoo prior e2v_synthtalk_v2 on the full corpus (160 training identities x 24 views at 256 px; v2
-# saw 96) for $STEPS steps of 8 on one cosine schedule, $MIN minutes a call. After each call the prior alone (no
-# UV or joint steps) is scored on test identities 0-1 from yaw 0/30/60/90 (row prior_long_<step>); the first call
-# also scores the zoo prior (row prior_zoo) beside the training.
-# Back under $OUT (a call returns 8 files at most): e2v_long.tgz (e2v.ckpt fp16, train_log.json, job.log),
-# d_zoo.tgz / d_long<K>.tgz (fit.csv, figures), logs.tgz and the resumable state in 15 MB parts,
-# e2v_state.pt.partNN: copy the parts into .gpu_state/e2v_long/ for the next call.
+# alone at 60°, so the prior's side views are the ceiling). Carry .whl .gl .debs .gsplat_so/gsplat_cuda.so.xz, and:
+#   GGTALKER_COMMIT=<HEAD> OUT=$OUT LABEL=prior_zoo bash scripts/gpu/e2v_long.sh          # from the zoo's e2v_synthtalk_v2
+#   GGTALKER_COMMIT=<HEAD> OUT=$OUT INIT=.gpu_state/e2v_long/e2v.ckpt LABEL=prior_long_1465 bash scripts/gpu/e2v_long.sh
+#       # from a brought-back prior with a fresh optimiser and schedule (carry that file)
+#   ... RESUME=1 ...   # exactly where the last call stopped: carry .gpu_state/e2v_long (the state's parts and e2v.ckpt)
+# Trains on the full corpus (160 training identities x 24 views at 256 px; v2 saw 96), $STEPS steps of 8 on one
+# cosine schedule, $MIN minutes a call.
+# Back under $OUT (a call returns 8 files at most): e2v_long.tgz (e2v.ckpt fp16, train_log.json, job.log), the
+# resumable state in 15 MB parts e2v_state.pt.partNN (split as soon as training stops, before anything else can
+# run out the call's time, which lost them the first time), d0.tgz / d1.tgz (fit.csv and figures of the start
+# prior's row $LABEL) and logs.tgz. Copy the parts and e2v.ckpt into .gpu_state/e2v_long/ for the next call.
 set -uo pipefail
 source scripts/gpu/setup_env.sh
-OUT=${OUT:?set OUT}; MIN=${MIN:-5}; STEPS=${STEPS:-5600}
+OUT=${OUT:?set OUT}; MIN=${MIN:-5}; STEPS=${STEPS:-5600}; INIT=${INIT:-e2v_synthtalk_v2}; LABEL=${LABEL:-prior_start}
 W=/tmp/gpu_batch/e2v_long
 mkdir -p "$W"
+START=$INIT
 if [ -n "${RESUME:-}" ]; then
-  ls .gpu_state/e2v_long/e2v_state.pt.part* > /dev/null || { echo "RESUME=1 needs .gpu_state/e2v_long/e2v_state.pt.part*"; exit 2; }
+  ls .gpu_state/e2v_long/e2v_state.pt.part* .gpu_state/e2v_long/e2v.ckpt > /dev/null || {
+    echo "RESUME=1 needs .gpu_state/e2v_long/e2v_state.pt.part* and e2v.ckpt"; exit 2; }
   cat .gpu_state/e2v_long/e2v_state.pt.part* > "$W/e2v_state.pt"
+  START=$PWD/.gpu_state/e2v_long/e2v.ckpt   # the state's weights (a resumed state overrides --init's)
 fi
+[ -f "$START" ] && START=$(realpath "$START")
 VW='--views 0 30 60 90'
 # The corpus and the diagnostic's clips render beside the warm-up (each clip under its own lock).
 L=/tmp/e2v_long_logs; mkdir -p $L
@@ -27,18 +33,16 @@ python -c "from ggtalker.train.visual_corpus import build_visual_corpus as b; b(
 GGTALKER_WORKERS=4 python scripts/diagnose_fit.py --scale full --identities 2 $VW --prepare-only > $L/pre.log 2>&1 &
 PREP_SUITES=self_reenact NID=2 GGTALKER_WORKERS=4 bash scripts/gpu/warm.sh > $L/warm.log 2>&1
 wait
+date > $L/prepared
 D="python scripts/diagnose_fit.py --scale full --device cuda --identities 2 $VW --csv \$W/fit.csv --media \$W \
---set adapt.steps_uv=0 adapt.steps_joint=0"
-T="python -m ggtalker.train.visual_priors --scale full --device cuda --threads 4 --only e2v --init e2v_synthtalk_v2 \
---e2v-steps $STEPS --batch 8 --max-minutes $MIN --ckpt-every 100000 --out $W ${RESUME:+--resume} && cp $W/e2v.pt $W/e2v.ckpt"
-JOBS=("e2v_long:$((60 * MIN + 60)):$T")
-[ -z "${RESUME:-}" ] && JOBS+=("d_zoo:250:$D --label prior_zoo")
-STAGGER=2 bash scripts/gpu/run_batch.sh "${JOBS[@]}" > $L/batch1.log 2>&1
-step=$(python -c "import json; print(json.load(open('$W/train_log.json'))['e2v']['steps'])" 2>/dev/null || echo x)
-# one process per identity: two scored side by side take the time of one
-STAGGER=2 bash scripts/gpu/run_batch.sh "d_long0:150:$D e2v=$W/e2v.pt --only 0 --label prior_long_$step" \
-  "d_long1:150:$D e2v=$W/e2v.pt --only 1 --label prior_long_$step" > $L/batch2.log 2>&1
-[ -f "$W/e2v_state.pt" ] && split -b 15M -d "$W/e2v_state.pt" "$OUT/e2v_state.pt.part"
+--set adapt.steps_uv=0 adapt.steps_joint=0 e2v=$START"
+T="python -m ggtalker.train.visual_priors --scale full --device cuda --threads 4 --only e2v --init $START \
+--e2v-steps $STEPS --batch 8 --max-minutes $MIN --ckpt-every 100000 --out $W ${RESUME:+--resume}; \
+cp $W/e2v.pt $W/e2v.ckpt && split -b 15M -d $W/e2v_state.pt $OUT/e2v_state.pt.part"
+# one scoring process per identity: the two take the time of one
+STAGGER=2 bash scripts/gpu/run_batch.sh "e2v_long:$((60 * MIN + 60)):$T" \
+  "d0:200:$D --only 0 --label $LABEL" "d1:200:$D --only 1 --label $LABEL" > $L/batch.log 2>&1
 tar czf "$OUT/logs.tgz" -C /tmp e2v_long_logs
-grep -h "psnr_face" /tmp/gpu_batch/d_*/job.log | grep -v "^  "
+grep -h "psnr_face" /tmp/gpu_batch/d*/job.log | grep -v "^  "
+grep -h "^e2v:" /tmp/gpu_batch/e2v_long/job.log
 ls -la "$OUT"
