@@ -219,3 +219,29 @@ def test_figure_shows_the_most_open_mouth_and_a_face_close_up(tmp_path) -> None:
     assert img[h + h // 2, 5, 0] == 7 * 20 and img[3 * h + h // 2, 5, 0] == 7 * 20   # frame 7, then its close-up
     res[1].landmarks = None
     assert iio.imread(figure(tmp_path / "g.png", {"x": res})).shape == (3 * h, 3 * w, 3)
+
+
+def test_compare_views_figure_stacks_render_rows_under_one_truth(tmp_path):
+    from ggtalker.bench.fit_diagnostic import compare_views_figure
+
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 255, (16, 48, 3), dtype=np.uint8)
+    a = np.concatenate([truth, np.zeros_like(truth)], 0)
+    b = np.concatenate([truth, np.full_like(truth, 200)], 0)
+    out = compare_views_figure([("a", a), ("b=1", b)], cell=8)
+    assert out.shape == (3 * 8, 24, 3)
+    assert out[8:16].mean() < out[16:].mean()           # a's black render row above b's grey one
+    with pytest.raises(ValueError, match="same truth"):
+        compare_views_figure([("a", a), ("other", np.concatenate([255 - truth, truth], 0))], cell=8)
+    import imageio.v3 as iio
+
+    subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "compare_views.py"), str(tmp_path / "c.png"),
+                    f"a={_png(tmp_path / 'a.png', a)}", f"b=1={_png(tmp_path / 'b.png', b)}", "--cell", "8"], check=True)
+    assert iio.imread(tmp_path / "c.png").shape == (24, 24, 3)
+
+
+def _png(path, img):
+    import imageio.v3 as iio
+
+    iio.imwrite(path, img)
+    return path

@@ -351,3 +351,32 @@ def views_figure(path: Path, results_by_identity: dict[str, list[SplitResult]]) 
     cols = [np.concatenate([r.truth[len(r.truth) // 2], r.pred[len(r.pred) // 2]], 0) for r in views]
     return write_bytes(path, iio.imwrite("<bytes>", np.concatenate(cols, 1), extension=".png"))
 
+
+
+def compare_views_figure(figures: list[tuple[str, np.ndarray]], cell: int = 256) -> np.ndarray:
+    """Several configurations' view figures (:func:`views_figure`) as one: the shared truth row, then each
+    figure's render row, labelled.
+
+    Args:
+        figures: ``(label, (2H, n·W, 3) uint8)`` truth over render, all of one identity, frames and yaws.
+        cell: height of a row in the output, pixels.
+
+    Returns:
+        ``(cell · (1 + len(figures)), ·, 3)`` uint8.
+
+    Raises:
+        ValueError: a figure whose truth row differs from the first's (another identity, frame or yaw).
+    """
+    from PIL import Image, ImageDraw
+
+    h = figures[0][1].shape[0] // 2
+    truth = figures[0][1][:h]
+    for label, fig in figures:
+        if fig.shape != figures[0][1].shape or np.abs(fig[:h].astype(int) - truth).mean() > 2:
+            raise ValueError(f"{label}: not the same truth frames as {figures[0][0]}")
+    out = []
+    for label, row in [("truth", truth)] + [(label, fig[h:]) for label, fig in figures]:
+        im = Image.fromarray(row).resize((round(row.shape[1] * cell / h), cell), Image.LANCZOS)
+        ImageDraw.Draw(im).text((6, 4), label, fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0))
+        out.append(np.asarray(im))
+    return np.concatenate(out, 0)
