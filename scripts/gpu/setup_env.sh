@@ -29,12 +29,11 @@ if ls .debs/*.deb >/dev/null 2>&1; then
 fi
 # gsplat's JIT build is cached between calls when .torch_ext/ is carried back.
 export TORCH_EXTENSIONS_DIR=$REPO/.torch_ext
-# A gsplat extension built on an earlier call skips the 84-145 s build: carry .gsplat_so/ (the library that
-# BRING_GSPLAT=1 bash scripts/gpu/warm.sh leaves in $OUT, in parts: cat them into .gsplat_so/gsplat_cuda.so).
-# gsplat imports gsplat.csrc before it builds anything; this module loads the library under that name, and
-# raises ImportError if it does not load (other torch or CUDA), so gsplat builds as before.
-# The working tree and carry travel in 64 MiB: carry the library xz-compressed (2 MB, `xz -9 -k
-# .gsplat_so/gsplat_cuda.so`, carry .gsplat_so/gsplat_cuda.so.xz), unpacked here.
+# A gsplat extension built on an earlier call skips the 84-145 s build (1.5 s with it on the H200): carry
+# .gsplat_so/gsplat_cuda.so.xz, the library BRING_GSPLAT=1 bash scripts/gpu/warm.sh leaves in $OUT (xz: the raw
+# 16 MB put the working tree and carry over a call's 64 MiB). gsplat imports gsplat.csrc before it builds
+# anything; this module loads the library under that name, and raises ImportError if it does not load (other
+# torch or CUDA), so gsplat builds as before.
 SO=$REPO/.gsplat_so/gsplat_cuda.so
 # (unpacked once: setup_env.sh is sourced again by later scripts, and rewriting a loaded library crashes its users)
 if [ ! -f "$SO" ] && [ -f "$SO.xz" ]; then

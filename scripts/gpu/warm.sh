@@ -12,9 +12,10 @@ python scripts/gpu/env_check.py &  # gsplat's build (GPU, one core) beside the r
 GGTALKER_WORKERS=${GGTALKER_WORKERS:-14} python scripts/gpu/prepare_cases.py "${WARM_SCALE:-full-2id}"
 wait $!
 mkdir -p "$(dirname "$DONE")"; touch "$DONE"
-# BRING_GSPLAT=1: the built extension comes back in parts of 15 MB ($OUT/gsplat_cuda.so.part*) for .gsplat_so/
-# (setup_env.sh): later calls then skip the build.
+# BRING_GSPLAT=1: the built extension comes back xz-compressed ($OUT/gsplat_cuda.so.xz, 2 MB of 16) for
+# .gsplat_so/ (setup_env.sh): later calls carry it and skip the build.
 SO=${TORCH_EXTENSIONS_DIR:-/tmp}/gsplat_cuda/gsplat_cuda.so
 if [ "${BRING_GSPLAT:-0}" = 1 ] && [ -f "$SO" ] && [ -n "${OUT:-}" ]; then
-  split -b 15M -d "$SO" "$OUT/gsplat_cuda.so.part"; ls -la "$OUT"/gsplat_cuda.so.part*
+  xz -6 -T4 -c "$SO" > "$OUT/gsplat_cuda.so.xz.part" && mv "$OUT/gsplat_cuda.so.xz.part" "$OUT/gsplat_cuda.so.xz"
+  ls -la "$OUT/gsplat_cuda.so.xz"
 fi
