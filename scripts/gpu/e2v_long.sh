@@ -4,15 +4,17 @@
 # (docs/ggtalker-fidelity.md, "Novel views at full scale": at 512² the adapted head is no better than the prior
 # alone at 60°, so the prior's side views are the ceiling). Carry .whl .gl .debs .gsplat_so/gsplat_cuda.so.xz, and:
 #   GGTALKER_COMMIT=<HEAD> OUT=$OUT LABEL=prior_zoo bash scripts/gpu/e2v_long.sh          # from the zoo's e2v_synthtalk_v2
-#   GGTALKER_COMMIT=<HEAD> OUT=$OUT INIT=.gpu_state/e2v_long/e2v.ckpt LABEL=prior_long_1465 bash scripts/gpu/e2v_long.sh
-#       # from a brought-back prior with a fresh optimiser and schedule (carry that file)
-#   ... RESUME=1 ...   # exactly where the last call stopped: carry .gpu_state/e2v_long (the state's parts and e2v.ckpt)
+#   GGTALKER_COMMIT=<HEAD> OUT=$OUT INIT=.gpu_state/e2v_long/e2v.ckpt LABEL=prior_long_<steps> bash scripts/gpu/e2v_long.sh
+#       # from the last call's prior (carry that 7 MB file): a warm restart, fresh Adam and cosine schedule
+# The exact resume (RESUME=1, from the state's parts in .gpu_state/e2v_long/) needs the 45 MB state carried,
+# which with the working tree (36 MB) and the carried wheels (20 MB) is over a call's 64 MiB: so each call is
+# a warm restart from the last prior, and the state comes back only with KEEP_STATE=1.
 # Trains on the full corpus (160 training identities x 24 views at 256 px; v2 saw 96), $STEPS steps of 8 on one
 # cosine schedule, $MIN minutes a call.
-# Back under $OUT (a call returns 8 files at most): e2v_long.tgz (e2v.ckpt fp16, train_log.json, job.log), the
+# Back under $OUT (a call returns 8 files at most): e2v_long.tgz (e2v.ckpt fp16, train_log.json, job.log),
+# d0.tgz / d1.tgz (fit.csv and figures of the start prior's row $LABEL), logs.tgz, and with KEEP_STATE=1 the
 # resumable state in 15 MB parts e2v_state.pt.partNN (split as soon as training stops, before anything else can
-# run out the call's time, which lost them the first time), d0.tgz / d1.tgz (fit.csv and figures of the start
-# prior's row $LABEL) and logs.tgz. Copy the parts and e2v.ckpt into .gpu_state/e2v_long/ for the next call.
+# run out the call's time, which lost them the first time). Keep e2v.ckpt in .gpu_state/e2v_long/ for the next call.
 set -uo pipefail
 source scripts/gpu/setup_env.sh
 OUT=${OUT:?set OUT}; MIN=${MIN:-5}; STEPS=${STEPS:-5600}; INIT=${INIT:-e2v_synthtalk_v2}; LABEL=${LABEL:-prior_start}
@@ -38,7 +40,7 @@ D="python scripts/diagnose_fit.py --scale full --device cuda --identities 2 $VW 
 --set adapt.steps_uv=0 adapt.steps_joint=0 e2v=$START"
 T="python -m ggtalker.train.visual_priors --scale full --device cuda --threads 4 --only e2v --init $START \
 --e2v-steps $STEPS --batch 8 --max-minutes $MIN --ckpt-every 100000 --out $W ${RESUME:+--resume}; \
-cp $W/e2v.pt $W/e2v.ckpt && split -b 15M -d $W/e2v_state.pt $OUT/e2v_state.pt.part"
+cp $W/e2v.pt $W/e2v.ckpt${KEEP_STATE:+ && split -b 15M -d $W/e2v_state.pt $OUT/e2v_state.pt.part}"
 # one scoring process per identity: the two take the time of one
 STAGGER=2 bash scripts/gpu/run_batch.sh "e2v_long:$((60 * MIN + 60)):$T" \
   "d0:200:$D --only 0 --label $LABEL" "d1:200:$D --only 1 --label $LABEL" > $L/batch.log 2>&1
