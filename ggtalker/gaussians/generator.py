@@ -57,9 +57,25 @@ def lift_to_uv(head: GaussianHead, image: torch.Tensor, params: dict[str, torch.
     return out_rgb.reshape(b, 3, res, res), out_vis.reshape(b, 1, res, res)
 
 
-def _block(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.GroupNorm(min(8, cout), cout), nn.SiLU(),
-                         nn.Conv2d(cout, cout, 3, padding=1), nn.SiLU())
+class WrapConv2d(nn.Conv2d):
+    """A 3×3 convolution of a UV map that pads its columns circularly and its rows with zeros.
+
+    Columns are longitude (:func:`ggtalker.gaussians.template_build.latlong_mesh`): u = 0 and u = 1 are the same
+    seam at the back of the head, which zero padding cuts in two. Its weights are an ``nn.Conv2d(cin, cout, 3,
+    padding=1)``'s, so a zero-padded generator's state dict loads into it. torch's ``padding_mode="circular"``
+    would wrap the rows (neck and crown) too.
+    """
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__(cin, cout, 3, padding=0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(F.pad(F.pad(x, (1, 1, 0, 0), mode="circular"), (0, 0, 1, 1)))
+
+
+def _block(cin: int, cout: int, wrap: bool = False) -> nn.Sequential:
+    conv = (lambda i, o: WrapConv2d(i, o)) if wrap else (lambda i, o: nn.Conv2d(i, o, 3, padding=1))
+    return nn.Sequential(conv(cin, cout), nn.GroupNorm(min(8, cout), cout), nn.SiLU(), conv(cout, cout), nn.SiLU())
 
 
 class IdentityGaussianGenerator(nn.Module):
@@ -72,10 +88,15 @@ class IdentityGaussianGenerator(nn.Module):
         code_dim: global image code size.
         levels: resolution levels of the U-Net (2: one pooling; a 256² map wants 4 or more, so that
             the prediction at a texel sees a few centimetres of the head around it).
+        wrap: pad the U-Net's columns circularly (:class:`WrapConv2d`), so the back of the head is one region.
+        scene_code: size of a second image code that keeps the image's layout (its 8×8 feature grid, not
+            pooled: where the hair reaches, not only its colour), added to the U-Net's bottleneck, which every
+            texel of the map draws on, through a zero-initialised projection: a generator given it starts
+            as the same generator without it (0: none).
     """
 
     def __init__(self, uv_res: int = 48, n_feat: int = 8, width: int = 32, code_dim: int = 32, n_pos: int = 8,
-                 levels: int = 2) -> None:
+                 levels: int = 2, wrap: bool = False, scene_code: int = 0) -> None:
         super().__init__()
         self.uv_res, self.n_feat = uv_res, n_feat
         self.out_channels = N_GEOM + n_feat
@@ -87,9 +108,16 @@ class IdentityGaussianGenerator(nn.Module):
             raise ValueError(f"uv_res {uv_res} must be divisible by 2**(levels-1) = {2 ** (levels - 1)}")
         cin = 3 + 1 + n_pos + code_dim
         ch = [width * 2**i for i in range(levels)]
-        self.downs = nn.ModuleList([_block(cin, ch[0])] + [_block(ch[i - 1], ch[i]) for i in range(1, levels)])
-        self.mid = _block(ch[-1], ch[-1])
-        self.ups = nn.ModuleList([_block(ch[i] + ch[i + 1], ch[i]) for i in range(levels - 1)])
+        self.downs = nn.ModuleList([_block(cin, ch[0], wrap)] + [_block(ch[i - 1], ch[i], wrap) for i in range(1, levels)])
+        self.mid = _block(ch[-1], ch[-1], wrap)
+        self.ups = nn.ModuleList([_block(ch[i] + ch[i + 1], ch[i], wrap) for i in range(levels - 1)])
+        self.scene = None
+        if scene_code:
+            # The first two strided convolutions of image_enc are shared; this branch reads their 16×16 grid.
+            self.scene = nn.Sequential(nn.Conv2d(32, 32, 4, 2, 1), nn.SiLU(), nn.Flatten(), nn.Linear(32 * 8 * 8, scene_code),
+                                       nn.SiLU(), nn.Linear(scene_code, ch[-1]))
+            nn.init.zeros_(self.scene[-1].weight)
+            nn.init.zeros_(self.scene[-1].bias)
         self.head = nn.Conv2d(width, self.out_channels, 1)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
@@ -98,14 +126,16 @@ class IdentityGaussianGenerator(nn.Module):
         """UV maps ``(B, C, R, R)`` from :func:`lift_to_uv`'s output and the reference image ``(B, 3, H, W)``."""
         b = image.shape[0]
         small = F.interpolate(image, size=(64, 64), mode="bilinear", align_corners=False, antialias=True)
-        code = self.image_enc(torch.cat([small, torch.ones_like(small[:, :1])], 1))
+        feat = self.image_enc[:4](torch.cat([small, torch.ones_like(small[:, :1])], 1))   # (B, 32, 16, 16)
+        code = self.image_enc[4:](feat)
         r = self.uv_res
         x = torch.cat([lifted_rgb * visibility, visibility, self.pos.expand(b, -1, -1, -1),
                        code[:, :, None, None].expand(-1, -1, r, r)], 1)
         skips = [self.downs[0](x)]
         for down in self.downs[1:]:
             skips.append(down(F.avg_pool2d(skips[-1], 2)))
-        u = self.mid(skips[-1])
+        deep = skips[-1] if self.scene is None else skips[-1] + self.scene(feat)[:, :, None, None]
+        u = self.mid(deep)
         for i in reversed(range(len(self.ups))):
             u = self.ups[i](torch.cat([skips[i], F.interpolate(u, size=skips[i].shape[-2:], mode="nearest")], 1))
         out = self.head(u)

@@ -39,6 +39,12 @@ class E2VConfig:
         specular: the UV map carries a specular lobe per Gaussian after its features
             (:class:`~ggtalker.gaussians.color_mlp.ColorMLP`); set by adaptation (``HeadAdaptConfig.specular``),
             which appends those channels to the generated map.
+        gen_wrap: the generator's U-Net pads the UV map's columns circularly (the back of the head is one
+            region; :class:`~ggtalker.gaussians.generator.WrapConv2d`).
+        gen_scene_code: size of the generator's spatial image code (0: none;
+            :class:`~ggtalker.gaussians.generator.IdentityGaussianGenerator`). Both are for the unseen head:
+            from a frontal reference the prior paints the back and sides behind the ears as skin where the hair
+            is (docs/ggtalker-fidelity.md, "At 512²: the prior is the ceiling at 60°").
     """
 
     uv_res: int = 32
@@ -50,11 +56,17 @@ class E2VConfig:
     dynamic_opacity: bool = False
     gen_levels: int = 2
     specular: bool = False
+    gen_wrap: bool = False
+    gen_scene_code: int = 0
 
 
 #: The head that can fit its frames: a denser template with face-bunched columns, offsets in metres,
 #: motion-dependent opacity, a deeper generator. ``uv_res`` is set per scale.
 HEAD_V2 = {"template": "head_template_v2", "offset_unit": 0.01, "dynamic_opacity": True, "gen_levels": 4}
+
+#: Config fields a trained prior can be extended by (:meth:`E2VPrior.from_state`'s ``extend``): the same
+#: weights fit, or the new ones start as a no-op.
+EXTENSIONS = ("gen_wrap", "gen_scene_code")
 
 #: State-dict keys of checkpoints written before the generator's U-Net took a number of levels.
 _LEGACY_KEYS = {"generator.down1.": "generator.downs.0.", "generator.down2.": "generator.downs.1.",
@@ -69,7 +81,8 @@ class E2VPrior(nn.Module):
         self.cfg = cfg or E2VConfig()
         c = self.cfg
         self.head = GaussianHead(template or HeadTemplate.load(asset_path(c.template)), c.uv_res, c.offset_unit)
-        self.generator = IdentityGaussianGenerator(c.uv_res, c.n_feat, c.gen_width, levels=c.gen_levels)
+        self.generator = IdentityGaussianGenerator(c.uv_res, c.n_feat, c.gen_width, levels=c.gen_levels,
+                                                   wrap=c.gen_wrap, scene_code=c.gen_scene_code)
         self.color_mlp = ColorMLP(c.n_feat, c.mlp_hidden, dynamic_opacity=c.dynamic_opacity, specular=c.specular)
 
     def state(self, half: bool = True) -> dict[str, Any]:
@@ -80,24 +93,37 @@ class E2VPrior(nn.Module):
         return save_atomic(self.state(half), path)
 
     @classmethod
-    def from_state(cls, ckpt: dict[str, Any], device: str = "cpu", where: str = "checkpoint") -> "E2VPrior":
-        """A prior built from a checkpoint dict of :meth:`state` (fp32 weights)."""
+    def from_state(cls, ckpt: dict[str, Any], device: str = "cpu", where: str = "checkpoint",
+                   extend: dict[str, Any] | None = None) -> "E2VPrior":
+        """A prior built from a checkpoint dict of :meth:`state` (fp32 weights).
+
+        ``extend``: config fields to change (:data:`EXTENSIONS` only), for fine-tuning a prior into one with
+        those parts: the checkpoint's weights load, and the parts it lacks start as they are built (the
+        scene code's zero projection: the same prior at first).
+        """
         if not isinstance(ckpt, dict) or ckpt.get("format") != CKPT_FORMAT:
             raise ValueError(f"{where}: not a {CKPT_FORMAT} checkpoint")
-        model = cls(E2VConfig(**ckpt["config"]))
+        bad = set(extend or {}) - set(EXTENSIONS)
+        if bad:
+            raise ValueError(f"{where}: only {sorted(EXTENSIONS)} can be extended, not {sorted(bad)}")
+        model = cls(E2VConfig(**{**ckpt["config"], **(extend or {})}))
         sd = {_legacy_key(k): v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}
-        model.load_state_dict(sd)
+        missing, unexpected = model.load_state_dict(sd, strict=not extend)
+        lacking = [k for k in missing if not k.startswith("generator.scene.")]
+        if unexpected or lacking:
+            raise ValueError(f"{where}: does not fit the extended prior (missing {lacking}, unexpected {unexpected})")
         return model.to(device)
 
     @classmethod
-    def load(cls, path: str | Path, device: str = "cpu") -> "E2VPrior":
-        return cls.from_state(torch.load(path, map_location="cpu", weights_only=True), device, where=str(path))
+    def load(cls, path: str | Path, device: str = "cpu", extend: dict[str, Any] | None = None) -> "E2VPrior":
+        return cls.from_state(torch.load(path, map_location="cpu", weights_only=True), device, where=str(path),
+                              extend=extend)
 
     @classmethod
-    def from_zoo(cls, name: str = "e2v_synthtalk", device: str = "cpu") -> "E2VPrior":
+    def from_zoo(cls, name: str = "e2v_synthtalk", device: str = "cpu", extend: dict[str, Any] | None = None) -> "E2VPrior":
         from ggtalker.zoo import load_path
 
-        return cls.load(load_path(name), device)
+        return cls.load(load_path(name), device, extend)
 
     def to(self, *args: Any, **kwargs: Any) -> "E2VPrior":
         super().to(*args, **kwargs)

@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="start the E2V prior from this zoo entry or checkpoint (fine-tune; its sizes, not --head/--uv-res)")
     ap.add_argument("--source-max-yaw", type=float, default=None, metavar="DEG",
                     help="draw E2V source frames only within this camera yaw of the front (E2VTrainConfig.source_max_yaw)")
+    ap.add_argument("--gen-wrap", action="store_true",
+                    help="the generator pads the UV map's columns circularly (E2VConfig.gen_wrap; with --init too)")
+    ap.add_argument("--scene-code", type=int, default=0, metavar="N",
+                    help="the generator's spatial image code of N numbers (E2VConfig.gen_scene_code; with --init too)")
     ap.add_argument("--max-minutes", type=float, default=None,
                     help="stop E2V training after this long and save a resumable state (--resume continues)")
     a = ap.parse_args(argv)
@@ -85,11 +89,12 @@ def main(argv: list[str] | None = None) -> None:
     inp_steps = a.inp_steps or d["inp_steps"]
     log_e2v, log_inp, t_e2v, t_inp = [], [], 0.0, 0.0
     if a.only in (None, "e2v"):
+        ext = {k: v for k, v in (("gen_wrap", a.gen_wrap), ("gen_scene_code", a.scene_code)) if v}
         if a.init:  # a resumed state overrides these weights (train_e2v loads it)
             path = Path(a.init)
-            prior = (E2VPrior.load(path) if path.is_file() else E2VPrior.from_zoo(a.init)).to(a.device)
+            prior = (E2VPrior.load(path, extend=ext) if path.is_file() else E2VPrior.from_zoo(a.init, extend=ext)).to(a.device)
         else:
-            prior = E2VPrior(E2VConfig(uv_res=a.uv_res or d["uv_res"][a.head], **HEADS[a.head])).to(a.device)
+            prior = E2VPrior(E2VConfig(uv_res=a.uv_res or d["uv_res"][a.head], **HEADS[a.head], **ext)).to(a.device)
         t1 = time.perf_counter()
         log_e2v = train_e2v(prior, ids, cfg, state_path=out / "e2v_state.pt", resume=a.resume)
         t_e2v = time.perf_counter() - t1
