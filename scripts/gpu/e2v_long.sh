@@ -9,6 +9,8 @@
 # The exact resume (RESUME=1, from the state's parts in .gpu_state/e2v_long/) needs the 45 MB state carried,
 # which with the working tree (36 MB) and the carried wheels (20 MB) is over a call's 64 MiB: so each call is
 # a warm restart from the last prior, and the state comes back only with KEEP_STATE=1.
+# EXTRA: more visual_priors arguments, e.g. EXTRA="--gen-wrap --scene-code 64" extends the prior it starts from
+# (E2VConfig.gen_wrap / gen_scene_code).
 # Trains on the full corpus (160 training identities x 24 views at 256 px; v2 saw 96), $STEPS steps of 8 on one
 # cosine schedule, $MIN minutes a call.
 # Back under $OUT (a call returns 8 files at most): e2v_long.tgz (e2v.ckpt fp16, train_log.json, job.log),
@@ -39,7 +41,7 @@ date > $L/prepared
 D="python scripts/diagnose_fit.py --scale full --device cuda --identities 2 $VW --csv \$W/fit.csv --media \$W \
 --set adapt.steps_uv=0 adapt.steps_joint=0 e2v=$START"
 T="python -m ggtalker.train.visual_priors --scale full --device cuda --threads 4 --only e2v --init $START \
---e2v-steps $STEPS --batch 8 --max-minutes $MIN --ckpt-every 100000 --out $W ${RESUME:+--resume}; \
+--e2v-steps $STEPS --batch 8 --max-minutes $MIN --ckpt-every 100000 --out $W ${RESUME:+--resume} ${EXTRA:-}; \
 cp $W/e2v.pt $W/e2v.ckpt${KEEP_STATE:+ && split -b 15M -d $W/e2v_state.pt $OUT/e2v_state.pt.part}"
 # one scoring process per identity: the two take the time of one
 STAGGER=2 bash scripts/gpu/run_batch.sh "e2v_long:$((60 * MIN + 60)):$T" \
