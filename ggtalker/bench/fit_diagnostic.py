@@ -352,7 +352,6 @@ def views_figure(path: Path, results_by_identity: dict[str, list[SplitResult]]) 
     return write_bytes(path, iio.imwrite("<bytes>", np.concatenate(cols, 1), extension=".png"))
 
 
-
 def compare_views_figure(figures: list[tuple[str, np.ndarray]], cell: int = 256) -> np.ndarray:
     """Several configurations' view figures (:func:`views_figure`) as one: the shared truth row, then each
     figure's render row, labelled.
