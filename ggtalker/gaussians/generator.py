@@ -74,7 +74,7 @@ class WrapConv2d(nn.Conv2d):
 
 
 def _block(cin: int, cout: int, wrap: bool = False) -> nn.Sequential:
-    conv = (lambda i, o: WrapConv2d(i, o)) if wrap else (lambda i, o: nn.Conv2d(i, o, 3, padding=1))
+    conv = WrapConv2d if wrap else (lambda i, o: nn.Conv2d(i, o, 3, padding=1))
     return nn.Sequential(conv(cin, cout), nn.GroupNorm(min(8, cout), cout), nn.SiLU(), conv(cout, cout), nn.SiLU())
 
 

@@ -34,19 +34,19 @@ export TORCH_EXTENSIONS_DIR=$REPO/.torch_ext
 # 16 MB put the working tree and carry over a call's 64 MiB). gsplat imports gsplat.csrc before it builds
 # anything; this module loads the library under that name, and raises ImportError if it does not load (other
 # torch or CUDA), so gsplat builds as before.
-SO=$REPO/.gsplat_so/gsplat_cuda.so
+GSPLAT_SO=$REPO/.gsplat_so/gsplat_cuda.so
 # (unpacked once: setup_env.sh is sourced again by later scripts, and rewriting a loaded library crashes its users)
-if [ ! -f "$SO" ] && [ -f "$SO.xz" ]; then
-  [ -f /tmp/gsplat_cuda.so ] || { xz -dc "$SO.xz" > /tmp/gsplat_cuda.so.part && mv /tmp/gsplat_cuda.so.part /tmp/gsplat_cuda.so; }
-  SO=/tmp/gsplat_cuda.so
+if [ ! -f "$GSPLAT_SO" ] && [ -f "$GSPLAT_SO.xz" ]; then
+  [ -f /tmp/gsplat_cuda.so ] || { xz -dc "$GSPLAT_SO.xz" > /tmp/gsplat_cuda.so.part && mv /tmp/gsplat_cuda.so.part /tmp/gsplat_cuda.so; }
+  GSPLAT_SO=/tmp/gsplat_cuda.so
 fi
-if [ -f "$SO" ] && [ -d /tmp/site/gsplat ]; then
+if [ -f "$GSPLAT_SO" ] && [ -d /tmp/site/gsplat ]; then
   cat > /tmp/site/gsplat/csrc.py <<PY
 """gsplat's CUDA extension built on an earlier call (scripts/gpu/setup_env.sh)."""
 import importlib.util
 
 try:
-    _spec = importlib.util.spec_from_file_location("gsplat_cuda", "$SO")
+    _spec = importlib.util.spec_from_file_location("gsplat_cuda", "$GSPLAT_SO")
     _lib = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(_lib)
 except Exception as e:
